@@ -1,0 +1,134 @@
+"""The ``tinychat`` command: parse arguments, call one function per command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from tinychat.domain.builtin import BUILTIN_DOMAINS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tinychat", description="Offline assistants for appliances.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("parse", help="turn utterances into actions (one JSON object per line)")
+    _model_args(p)
+    p.add_argument("text", nargs="?", help="the utterance (or use --jsonl)")
+    p.add_argument("--jsonl", type=Path, help='file of {"text": ...} lines')
+    p.set_defaults(run=_parse)
+
+    p = commands.add_parser("eval", help="accuracy on a labelled JSONL file (ours or SLURP's)")
+    _model_args(p)
+    p.add_argument("--jsonl", type=Path, required=True, action="append", help="labelled file (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--errors", type=int, default=0, metavar="N", help="also list N misparsed lines")
+    p.set_defaults(run=_eval)
+
+    p = commands.add_parser("train", help="synthesise a corpus and train a model for a domain (needs torch)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--domain", choices=BUILTIN_DOMAINS)
+    source.add_argument("--spec", type=Path, help="your own domain spec (YAML or JSON)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--config", type=Path, help="training settings (YAML/JSON, fields of TrainConfig)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--micro", action="store_true", help="a seconds-long toy model, to test the path")
+    p.set_defaults(run=_train)
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, LookupError, OSError) as err:
+        print(f"tinychat {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--domain", help=f"built-in domain {list(BUILTIN_DOMAINS)}")
+    which.add_argument("--model", type=Path, help="a trained model directory")
+    p.add_argument("--backend", choices=["reference"], default="reference")
+    p.add_argument("--threshold", type=float, help="confidence below which the answer is out_of_domain")
+
+
+def _load_parser(args: argparse.Namespace):  # noqa: ANN202
+    from tinychat.runtime.parser import DEFAULT_THRESHOLD, Parser
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    return Parser.load(args.domain or args.model, threshold=threshold)
+
+
+def _parse(args: argparse.Namespace) -> int:
+    if (args.text is None) == (args.jsonl is None):
+        raise ValueError("give either an utterance or --jsonl FILE")
+    parser = _load_parser(args)
+    texts = [args.text] if args.text is not None else _read_texts(args.jsonl)
+    for text in texts:
+        action = parser.parse(text)
+        print(json.dumps(action.model_dump(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _read_texts(path: Path) -> list[str]:
+    texts = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            texts.append(str(row["text"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise ValueError(f"{path}:{number}: expected a JSON object with a 'text' field ({err})") from None
+    return texts
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from tinychat.runtime.evaluate import evaluate, format_report, read_labelled
+
+    parser = _load_parser(args)
+    results = {}
+    for path in args.jsonl:
+        report = evaluate(parser, read_labelled(path, parser.spec.intent_names))
+        results[str(path)] = report
+        if not args.json:
+            print(f"== {path} (domain {parser.spec.name})")
+            print(format_report(report))
+            for row in report.errors[: args.errors]:
+                print("  x", json.dumps(row, ensure_ascii=False))
+    if args.json:
+        print(json.dumps({k: r.as_dict() for k, r in results.items()}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import yaml
+
+    from tinychat.domain.builtin import builtin_spec, other_builtin_specs
+    from tinychat.domain.spec import load_spec
+    from tinychat.model.train import MICRO, TrainConfig, train
+
+    if args.domain:
+        spec, negatives = builtin_spec(args.domain), other_builtin_specs(args.domain)
+    else:
+        spec = load_spec(args.spec)
+        negatives = [builtin_spec(name) for name in BUILTIN_DOMAINS if name != spec.name]
+    settings = MICRO.model_dump() if args.micro else {}
+    if args.config:
+        settings.update(yaml.safe_load(args.config.read_text(encoding="utf-8")) or {})
+    for key in ("seed", "steps"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    config = TrainConfig.model_validate(settings)
+    command = "tinychat " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    train(spec, args.out, config, negatives, command=command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

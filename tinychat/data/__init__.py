@@ -1,0 +1,1 @@
+"""Data stage: a training corpus synthesised from a domain spec."""

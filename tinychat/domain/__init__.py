@@ -1,0 +1,1 @@
+"""Domains: what a maker declares (spec), the built-in ones, and value normalisers."""

@@ -1,0 +1,1 @@
+"""Model stage: tokenizer, the tiny Llama (torch for training, numpy reference), checkpoints."""

@@ -1,0 +1,159 @@
+"""Training: spec → corpus → tokenizer → tiny Llama → model directory. Needs torch (the `train` extra)."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from tinychat.data.synth import CorpusBuilder, Example
+from tinychat.domain.spec import DomainSpec
+from tinychat.model.checkpoint import save_model_dir
+from tinychat.model.config import ModelConfig
+from tinychat.model.tokenizer import Tokenizer
+from tinychat.model.tokenizer_training import train_tokenizer
+
+
+class TrainConfig(BaseModel):
+    """How a model is trained; the shipped models record theirs in training.json."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    corpus_size: int = Field(default=160_000, ge=100)
+    test_size: int = Field(default=4_000, ge=10)
+    vocab_size: int = Field(default=2048, ge=300)
+    hidden_size: int = 192
+    intermediate_size: int = 512
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 6
+    num_key_value_heads: int = 2
+    max_positions: int = 128
+    steps: int = Field(default=3000, ge=1)
+    batch_size: int = 96
+    learning_rate: float = 3e-3
+    warmup_steps: int = 100
+    weight_decay: float = 0.05
+    threads: int | None = None
+    device: str = "auto"
+
+    def model_shape(self, vocab_size: int) -> ModelConfig:
+        return ModelConfig(
+            vocab_size=vocab_size,
+            hidden_size=self.hidden_size,
+            intermediate_size=self.intermediate_size,
+            num_hidden_layers=self.num_hidden_layers,
+            num_attention_heads=self.num_attention_heads,
+            num_key_value_heads=self.num_key_value_heads,
+            max_position_embeddings=self.max_positions,
+        )
+
+
+#: tiny settings for tests of the training path: seconds, not minutes
+MICRO = TrainConfig(corpus_size=600, test_size=50, vocab_size=400, hidden_size=32, intermediate_size=64,
+                    num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1, steps=20, batch_size=16,
+                    warmup_steps=2)
+
+Progress = Callable[[str], None]
+
+
+def encode_example(tokenizer: Tokenizer, example: Example, max_len: int) -> tuple[list[int], int] | None:
+    """Token ids of prompt + target + </s>, and where the target starts; None if too long."""
+    prompt = tokenizer.prompt_ids(example.text)
+    ids = prompt + tokenizer.encode(example.target) + [tokenizer.eos_id]
+    return (ids, len(prompt)) if len(ids) <= max_len else None
+
+
+def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[DomainSpec] = (),  # type: ignore[assignment]
+          progress: Progress | None = None, command: str = "") -> dict:
+    """Train a model for ``spec`` into ``out``; returns the metrics written to training.json."""
+    import torch
+    from torch.nn import functional as F
+
+    from tinychat.model.llama import TinyLlama
+
+    say = progress or (lambda line: print(line, file=sys.stderr))
+    started = time.time()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if config.device == "auto" else config.device
+
+    say(f"synthesising {config.corpus_size} examples for domain {spec.name!r} (seed {config.seed})")
+    builder = CorpusBuilder(spec, negatives)
+    corpus = builder.build(config.corpus_size, config.seed, "train")
+    say("training tokenizer")
+    tokenizer = train_tokenizer((t for e in corpus for t in (" " + e.text, e.target)), config.vocab_size)
+    encoded = [enc for e in corpus if (enc := encode_example(tokenizer, e, config.max_positions))]
+    model_config = config.model_shape(tokenizer.vocab_size)
+    model = TinyLlama(model_config).to(device)
+    say(f"model: {model.parameter_count() / 1e6:.2f} M parameters, vocab {tokenizer.vocab_size}, device {device}")
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimiser = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.learning_rate, betas=(0.9, 0.98),
+    )
+    rng = random.Random(config.seed)
+    loss_avg = None
+    for step in range(1, config.steps + 1):
+        lr = _learning_rate(config, step)
+        for group in optimiser.param_groups:
+            group["lr"] = lr
+        ids, labels = _batch(rng, encoded, config.batch_size, tokenizer.pad_id)
+        ids, labels = ids.to(device), labels.to(device)
+        logits = model(ids)
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
+                               ignore_index=-100)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        loss_avg = loss.item() if loss_avg is None else 0.95 * loss_avg + 0.05 * loss.item()
+        if step % 50 == 0 or step == config.steps:
+            elapsed = time.time() - started
+            eta = elapsed / step * (config.steps - step)
+            say(f"step {step}/{config.steps}  loss {loss_avg:.4f}  lr {lr:.2e}  "
+                f"elapsed {elapsed:.0f}s  eta {eta:.0f}s")
+
+    weights = {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}
+    metrics = {
+        "command": command,
+        "seed": config.seed,
+        "train_config": config.model_dump(),
+        "parameters": model.parameter_count(),
+        "corpus_examples": len(encoded),
+        "final_loss": round(loss_avg or 0.0, 5),
+        "train_seconds": round(time.time() - started, 1),
+        "device": device,
+    }
+    save_model_dir(out, model_config, weights, tokenizer, spec, metrics)
+    say(f"saved model to {out}")
+    return metrics
+
+
+def _learning_rate(config: TrainConfig, step: int) -> float:
+    if step <= config.warmup_steps:
+        return config.learning_rate * step / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _batch(rng: random.Random, encoded: list[tuple[list[int], int]], size: int, pad: int):  # noqa: ANN202
+    import torch
+
+    chosen = [encoded[rng.randrange(len(encoded))] for _ in range(size)]
+    width = max(len(ids) for ids, _ in chosen)
+    ids = np.full((size, width), pad, dtype=np.int64)
+    labels = np.full((size, width), -100, dtype=np.int64)
+    for row, (seq, target_start) in enumerate(chosen):
+        ids[row, : len(seq)] = seq
+        labels[row, target_start : len(seq)] = seq[target_start:]
+    return torch.from_numpy(ids), torch.from_numpy(labels)

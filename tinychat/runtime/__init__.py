@@ -1,0 +1,1 @@
+"""Runtime stage: backends, grammar-constrained decoding, the parser API. No torch."""

@@ -1,0 +1,65 @@
+"""The parser API: text in, a normalised, grammar-valid ``Action`` out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
+from tinychat.domain.spec import DomainSpec
+from tinychat.domain.utterance import normalise_utterance
+from tinychat.model.checkpoint import load_model_dir
+from tinychat.model.tokenizer import Tokenizer
+from tinychat.runtime.backend import Backend, reference_backend
+from tinychat.runtime.decoder import ConstrainedDecoder
+from tinychat.runtime.grammar import action_grammar
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+#: below this intent probability the parser answers out_of_domain rather than guess
+DEFAULT_THRESHOLD = 0.5
+
+
+class UnknownModelError(LookupError):
+    """Neither a built-in domain nor a model directory goes by that name."""
+
+
+def builtin_model_dir(name: str) -> Path:
+    return MODELS_DIR / name
+
+
+def resolve_model_dir(name_or_path: str | Path) -> Path:
+    """A built-in domain name ("fridge") or a path to a model directory."""
+    builtin = builtin_model_dir(str(name_or_path))
+    if isinstance(name_or_path, str) and "/" not in name_or_path and builtin.is_dir():
+        return builtin
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    known = sorted(p.name for p in MODELS_DIR.iterdir() if p.is_dir()) if MODELS_DIR.is_dir() else []
+    raise UnknownModelError(f"no model {str(name_or_path)!r}: not a built-in domain {known} nor a directory")
+
+
+class Parser:
+    """Turns what a person says into an action of one domain."""
+
+    def __init__(self, spec: DomainSpec, tokenizer: Tokenizer, backend: Backend,
+                 threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.threshold = threshold
+        self.decoder = ConstrainedDecoder(tokenizer, backend)
+
+    @classmethod
+    def load(cls, name_or_path: str | Path = "fridge", threshold: float = DEFAULT_THRESHOLD) -> Parser:
+        """Load a built-in domain's model or a model directory with the reference backend."""
+        config, weights, tokenizer, spec = load_model_dir(resolve_model_dir(name_or_path))
+        return cls(spec, tokenizer, reference_backend(config, weights), threshold)
+
+    def parse(self, text: str) -> Action:
+        utterance = normalise_utterance(text)
+        if not utterance:
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
+        decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), action_grammar(self.spec, utterance))
+        action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4))
+        if action.confidence < self.threshold:
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)
+        return action
