@@ -10,10 +10,14 @@ import random
 
 from tinychat.data.template import Segment
 
-_FILLERS = {
-    "en": ["um", "uh", "hey", "ok", "okay", "so", "well", "please", "hmm", "oh", "hey there", "excuse me",
-           "can you", "quick question", "alright", "thanks", "thank you", "right", "er", "like"],
-    "ko": ["음", "어", "저기", "그", "아", "근데", "혹시", "좀", "저기요", "야", "있잖아", "그러니까", "고마워", "부탁해"],
+_OPENERS = {
+    "en": ["um", "uh", "hey", "ok", "okay", "so", "well", "hmm", "oh", "hey there", "excuse me",
+           "quick question", "alright", "right", "er", "like", "and"],
+    "ko": ["음", "어", "저기", "그", "아", "근데", "혹시", "저기요", "야", "있잖아", "그러니까", "그리고"],
+}
+_CLOSERS = {
+    "en": ["please", "thanks", "thank you", "ok", "now", "i think", "right", "cheers"],
+    "ko": ["고마워", "부탁해", "좀", "요", "알았지", "빨리", "부탁해요"],
 }
 
 
@@ -21,9 +25,9 @@ def add_noise(segments: list[Segment], lang: str, rng: random.Random, strength: 
     """Apply a random mix of noise operators; ``strength`` scales every probability."""
     segments = list(segments)
     if rng.random() < 0.18 * strength:
-        segments.insert(0, rng.choice(_FILLERS[lang]) + " ")
+        segments.insert(0, rng.choice(_OPENERS[lang]) + " ")
     if rng.random() < 0.08 * strength:
-        segments.append(" " + rng.choice(_FILLERS[lang]))
+        segments.append(" " + rng.choice(_CLOSERS[lang]))
     typo_rate = 0.04 * strength if rng.random() < 0.35 else 0.0
     squash = lang == "ko" and rng.random() < 0.15 * strength
     out: list[Segment] = []

@@ -15,9 +15,17 @@ from pathlib import Path
 import yaml
 
 from tinychat.data.noise import add_noise
-from tinychat.data.template import Placeholder, Segment, attach_particle, expand, parse_template
+from tinychat.data.template import Filled, Placeholder, Segment, attach_particle, expand, parse_template
 from tinychat.domain import render
-from tinychat.domain.action import OUT_OF_DOMAIN, EntityRef, RawValue, Span, SlotValue, format_target
+from tinychat.domain.action import (
+    OUT_OF_DOMAIN,
+    EntityRef,
+    RawValue,
+    SlotValue,
+    Span,
+    format_target,
+    normalise_slot,
+)
 from tinychat.domain.spec import DomainSpec, Entity, Intent, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
 
@@ -142,11 +150,11 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
         if isinstance(segment, Placeholder):
             surface = sampler.surface(segment.slot)
             spans[segment.slot] = surface
-            filled.append(attach_particle(surface, segment.particle) if lang == "ko" else surface)
+            filled.append(Filled(attach_particle(surface, segment.particle) if lang == "ko" else surface))
         else:
             filled.append(segment)
     noisy = add_noise(filled, lang, rng)
-    text = normalise_utterance("".join(noisy))
+    text = normalise_utterance("".join(s.text if isinstance(s, Filled) else str(s) for s in noisy))
     raw: dict[str, RawValue] = {}
     values: dict[str, SlotValue] = {}
     for slot in intent.slots:  # the target lists slots in declaration order
@@ -190,7 +198,8 @@ class _ValueSampler:
             date = _sample_date(self.rng)
             return self._span(slot, date, render.render_date(date, self.lang, self.rng))
         phrase = self.rng.choice(self.spec.phrases[slot.name][self.lang])
-        return self._span(slot, " ".join(phrase.lower().split()), phrase)
+        value = normalise_slot(self.spec, slot, Span(phrase))
+        return self._span(slot, value if value is not None else phrase, phrase)
 
     def _span(self, slot: Slot, value: SlotValue, surface: str) -> str:
         self.raw[slot.name] = Span(surface)
@@ -258,7 +267,8 @@ class _ValueSampler:
     def _entity(self, slot: Slot) -> str:
         entity = self._pick_entity(slot)
         if isinstance(entity, str):
-            return self._span(slot, " ".join(entity.lower().split()), entity)
+            value = normalise_slot(self.spec, slot, Span(entity))
+            return self._span(slot, value if value is not None else entity, entity)
         self.raw[slot.name] = EntityRef(entity.id)
         self.values[slot.name] = entity.id
         lang = self.lang

@@ -18,7 +18,14 @@ class Placeholder:
     particle: str = ""
 
 
-Segment = str | Placeholder
+@dataclass(frozen=True)
+class Filled:
+    """A slot value already rendered: noise leaves its words alone so its span stays findable."""
+
+    text: str
+
+
+Segment = str | Placeholder | Filled
 _Node = list["_Node | str | Placeholder"]
 
 

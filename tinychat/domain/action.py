@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from pydantic import BaseModel, Field
 
 from tinychat.domain import normalise
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 
-SlotValue = Union[int, str]
+SlotValue = int | str
 OUT_OF_DOMAIN = "out_of_domain"
 
 
@@ -45,7 +44,7 @@ class Span:
     text: str
 
 
-RawValue = Union[EntityRef, Span]
+RawValue = EntityRef | Span
 
 
 class TargetError(ValueError):
@@ -119,5 +118,8 @@ def normalise_slot(spec: DomainSpec, slot: Slot, raw: RawValue) -> SlotValue | N
         SlotType.date: normalise.parse_date,
         SlotType.text: normalise.parse_text,
     }
-    value = parsers[slot.type](raw.text)
+    if slot.type == SlotType.text and slot.name in spec.text_values:
+        value: SlotValue | None = spec.text_values[slot.name].canonical(raw.text)
+    else:
+        value = parsers[slot.type](raw.text)
     return value if value != "" else None

@@ -118,6 +118,23 @@ class Slot(_Strict):
         return self
 
 
+class TextValues(_Strict):
+    """How a text slot's words become a canonical value ("grocery list" → "shopping")."""
+
+    #: canonical value → phrases that mean it
+    aliases: dict[str, list[str]] = {}
+    #: words dropped before and after alias lookup ("list", "my", "목록")
+    strip: list[str] = []
+
+    def canonical(self, words: str) -> str:
+        words = " ".join(words.lower().split())
+        lookup = {alias.lower(): value for value, aliases in self.aliases.items() for alias in [value, *aliases]}
+        if words in lookup:
+            return lookup[words]
+        kept = " ".join(w for w in words.split() if w not in self.strip)
+        return lookup.get(kept, kept or words)
+
+
 class Intent(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str
@@ -145,6 +162,8 @@ class DomainSpec(_Strict):
     intents: list[Intent]
     #: values the synthesiser draws for span slots of type text, per catalogue-less slot name
     phrases: dict[str, dict[str, list[str]]] = {}
+    #: canonical forms of text slot values, per slot name
+    text_values: dict[str, TextValues] = {}
     #: in-topic requests this domain must refuse (recipes for a fridge), per language
     near_misses: dict[str, list[str]] = {}
     replies: dict[str, dict[str, str | list[str]]] = {}

@@ -55,7 +55,9 @@ def read_labelled(path: Path, intents: Iterable[str]) -> list[LabelledUtterance]
             text = row["text"]
             label = row.get("label") or row["intent"]
         except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}:{number}: expected a JSON object with 'text' and 'intent' or 'label' ({err})")
+            raise ValueError(
+                f"{path}:{number}: expected a JSON object with 'text' and 'intent' or 'label' ({err})"
+            ) from None
         accepted = (SLURP_LABELS.get(label, {label}) if "label" in row else {label}) & known
         slots = row.get("slots") if "label" not in row else None
         items.append(LabelledUtterance(text, label, frozenset(accepted or {OUT_OF_DOMAIN}), slots))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from tinychat.domain.spec import DomainSpec, SpecError, load_spec
@@ -17,7 +17,7 @@ def builtin_spec_path(name: str) -> Path:
     return BUILTIN_DIR / name / "domain.yaml"
 
 
-@lru_cache(maxsize=None)
+@cache
 def builtin_spec(name: str) -> DomainSpec:
     return load_spec(builtin_spec_path(name))
 
