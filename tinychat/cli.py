@@ -28,6 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--errors", type=int, default=0, metavar="N", help="also list N misparsed lines")
     p.set_defaults(run=_eval)
 
+    p = commands.add_parser("corpus", help="write synthesised, labelled utterances as JSONL (to inspect or test)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--domain", choices=BUILTIN_DOMAINS)
+    source.add_argument("--spec", type=Path, help="your own domain spec (YAML or JSON)")
+    p.add_argument("--split", choices=["train", "test"], default="test", help="test: held-out templates only")
+    p.add_argument("--count", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lang", help="only this language")
+    p.set_defaults(run=_corpus)
+
     p = commands.add_parser("train", help="synthesise a corpus and train a model for a domain (needs torch)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--domain", choices=BUILTIN_DOMAINS)
@@ -38,6 +48,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int)
     p.add_argument("--micro", action="store_true", help="a seconds-long toy model, to test the path")
     p.set_defaults(run=_train)
+
+    p = commands.add_parser("compile", help="compile a model into a native bundle for a target (needs TVM)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--domain", choices=BUILTIN_DOMAINS)
+    source.add_argument("--model", type=Path, help="a trained model directory")
+    p.add_argument("--target", default="host", help="a target name (see `tinychat targets`) or descriptor file")
+    p.add_argument("--quant", help="q0f32, q8 or q4 (default: the target's)")
+    p.add_argument("--out", type=Path, help="default: compiled/<domain>-<target>-<quant>/")
+    p.set_defaults(run=_compile)
+
+    p = commands.add_parser("verify", help="check a bundle's manifest, hashes and (where it runs) its output")
+    p.add_argument("bundle", type=Path)
+    p.set_defaults(run=_verify)
+
+    p = commands.add_parser("targets", help="list the compile targets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_targets)
 
     args = parser.parse_args(argv)
     try:
@@ -53,7 +80,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--domain", help=f"built-in domain {list(BUILTIN_DOMAINS)}")
     which.add_argument("--model", type=Path, help="a trained model directory")
-    p.add_argument("--backend", choices=["reference"], default="reference")
+    which.add_argument("--bundle", type=Path, help="a compiled bundle (runs on TVM's runtime library)")
+    p.add_argument("--backend", choices=["reference"], default="reference",
+                   help="backend for --domain/--model (a --bundle always runs its native code)")
     p.add_argument("--threshold", type=float, help="confidence below which the answer is out_of_domain")
 
 
@@ -61,6 +90,8 @@ def _load_parser(args: argparse.Namespace):  # noqa: ANN202
     from tinychat.runtime.parser import DEFAULT_THRESHOLD, Parser
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if args.bundle:
+        return Parser.from_bundle(args.bundle, threshold=threshold)
     return Parser.load(args.domain or args.model, threshold=threshold)
 
 
@@ -106,18 +137,41 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spec_and_negatives(args: argparse.Namespace):  # noqa: ANN202
+    """The spec to train for, and the built-in domains whose requests it must refuse."""
+    from tinychat.domain.builtin import builtin_spec
+    from tinychat.domain.spec import load_spec
+
+    spec = builtin_spec(args.domain) if args.domain else load_spec(args.spec)
+    return spec, [builtin_spec(name) for name in BUILTIN_DOMAINS if name != spec.name]
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from tinychat.data.synth import CorpusBuilder
+
+    spec, negatives = _spec_and_negatives(args)
+    builder = CorpusBuilder(spec, negatives)
+    if args.lang and args.lang not in spec.languages:
+        raise ValueError(f"domain {spec.name!r} has no language {args.lang!r} (it has {spec.languages})")
+    written = 0
+    for example in builder.build(args.count * (1 if not args.lang else len(spec.languages)) * 2, args.seed, args.split):
+        if written == args.count:
+            break
+        if args.lang and example.lang != args.lang:
+            continue
+        row = {"text": example.text, "intent": example.intent, "slots": example.values, "lang": example.lang,
+               "target": example.target}
+        print(json.dumps(row, ensure_ascii=False))
+        written += 1
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     import yaml
 
-    from tinychat.domain.builtin import builtin_spec, other_builtin_specs
-    from tinychat.domain.spec import load_spec
     from tinychat.model.train import MICRO, TrainConfig, train
 
-    if args.domain:
-        spec, negatives = builtin_spec(args.domain), other_builtin_specs(args.domain)
-    else:
-        spec = load_spec(args.spec)
-        negatives = [builtin_spec(name) for name in BUILTIN_DOMAINS if name != spec.name]
+    spec, negatives = _spec_and_negatives(args)
     settings = MICRO.model_dump() if args.micro else {}
     if args.config:
         settings.update(yaml.safe_load(args.config.read_text(encoding="utf-8")) or {})
@@ -127,6 +181,43 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig.model_validate(settings)
     command = "tinychat " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     train(spec, args.out, config, negatives, command=command)
+    return 0
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from tinychat.compiler.build import compile_bundle, default_bundle_dir
+    from tinychat.compiler.targets import resolve_target
+    from tinychat.runtime.parser import resolve_model_dir
+
+    target = resolve_target(args.target)
+    quant = args.quant or target.default_quant
+    model_dir = resolve_model_dir(args.domain or args.model)
+    domain = args.domain or model_dir.name
+    out = args.out or default_bundle_dir(domain, target.name, quant)
+    compile_bundle(model_dir, target, quant, out, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(out)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from tinychat.runtime.bundle import verify_bundle
+
+    for line in verify_bundle(args.bundle):
+        print(f"ok  {line}")
+    return 0
+
+
+def _targets(args: argparse.Namespace) -> int:
+    from tinychat.compiler.targets import list_targets
+
+    targets = list_targets()
+    if args.json:
+        rows = [{"name": t.name, "kind": t.kind, "description": t.description, "default_quant": t.default_quant,
+                 "proof": t.proof, "tvm_target": t.tvm_target} for t in targets]
+        print(json.dumps(rows, indent=2))
+    else:
+        for t in targets:
+            print(f"{t.name:<14} {t.kind:<6} {t.default_quant:<6} {t.description}")
     return 0
 
 

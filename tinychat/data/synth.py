@@ -248,7 +248,7 @@ class _ValueSampler:
             fitting = self._fitting_unit(slot) if slot.name == "unit" else None
             if fitting is not None:
                 self._picked[slot.name] = fitting
-            elif catalogue.open and free_text and self.rng.random() < 0.12:
+            elif self.spec.is_open(slot) and free_text and self.rng.random() < 0.2:
                 self._picked[slot.name] = self.rng.choice(free_text)
             else:
                 self._picked[slot.name] = self.rng.choice(catalogue.entities)

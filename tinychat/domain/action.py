@@ -107,7 +107,7 @@ def normalise_slot(spec: DomainSpec, slot: Slot, raw: RawValue) -> SlotValue | N
         if isinstance(raw, EntityRef):
             return raw.id if raw.id in catalogue.by_id() else None
         return catalogue.id_for_name(raw.text) or (
-            normalise.parse_text(raw.text) if catalogue.open and raw.text.strip() else None
+            normalise.parse_text(raw.text) if spec.is_open(slot) and raw.text.strip() else None
         )
     if not isinstance(raw, Span):
         return None

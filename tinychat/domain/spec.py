@@ -109,6 +109,8 @@ class Slot(_Strict):
     type: SlotType
     catalogue: str | None = None
     required: bool = False
+    #: for entity slots: let free text through (None: as the catalogue says)
+    open: bool | None = None
     prompt: dict[str, str] = {}  # follow-up question when a required slot is missing
 
     @model_validator(mode="after")
@@ -191,6 +193,12 @@ class DomainSpec(_Strict):
                 for template in templates:
                     _check_placeholders(intent, template)
         return self
+
+    def is_open(self, slot: Slot) -> bool:
+        """Whether an entity slot takes values outside its catalogue."""
+        if slot.catalogue is None:
+            return False
+        return self.catalogues[slot.catalogue].open if slot.open is None else slot.open
 
     def intent(self, name: str) -> Intent:
         for intent in self.intents:

@@ -35,7 +35,7 @@ class TrainConfig(BaseModel):
     num_attention_heads: int = 6
     num_key_value_heads: int = 2
     max_positions: int = 128
-    steps: int = Field(default=2400, ge=1)
+    steps: int = Field(default=2800, ge=1)
     batch_size: int = 96
     learning_rate: float = 3e-3
     warmup_steps: int = 100

@@ -33,6 +33,6 @@ def _slot_body(spec: DomainSpec, slot: Slot) -> str:
         return f"{head} span"
     assert slot.catalogue is not None
     value = f"c_{slot.catalogue}"
-    if spec.catalogues[slot.catalogue].open:
+    if spec.is_open(slot):
         value = f"({value} | span)"
     return f"{head} {value}"

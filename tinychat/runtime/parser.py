@@ -54,6 +54,15 @@ class Parser:
         config, weights, tokenizer, spec = load_model_dir(resolve_model_dir(name_or_path))
         return cls(spec, tokenizer, reference_backend(config, weights), threshold)
 
+    @classmethod
+    def from_bundle(cls, bundle: str | Path, threshold: float = DEFAULT_THRESHOLD,
+                    threads: int | None = None) -> Parser:
+        """Load a compiled bundle (checked against its manifest); needs only TVM's runtime library."""
+        from tinychat.runtime.bundle import load_bundle
+
+        spec, tokenizer, backend = load_bundle(Path(bundle), threads=threads)
+        return cls(spec, tokenizer, backend, threshold)
+
     def parse(self, text: str) -> Action:
         utterance = normalise_utterance(text)
         if not utterance:

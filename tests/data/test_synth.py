@@ -1,0 +1,54 @@
+import pytest
+
+from tinychat.data.synth import CorpusBuilder
+from tinychat.domain.action import OUT_OF_DOMAIN, parse_target, resolve_action
+from tinychat.domain.builtin import BUILTIN_DOMAINS, builtin_spec, other_builtin_specs
+
+
+@pytest.fixture(scope="module", params=BUILTIN_DOMAINS)
+def builder(request):
+    return CorpusBuilder(builtin_spec(request.param), other_builtin_specs(request.param))
+
+
+def test_same_seed_same_corpus(builder):
+    assert builder.build(300, seed=7) == builder.build(300, seed=7)
+    assert builder.build(300, seed=7) != builder.build(300, seed=8)
+
+
+def test_labels_normalise_to_the_values_that_were_rendered(builder):
+    for example in builder.build(2000, seed=1):
+        if example.intent == OUT_OF_DOMAIN:
+            assert example.target == OUT_OF_DOMAIN
+            continue
+        intent, raw = parse_target(example.target)
+        assert intent == example.intent
+        for value in raw.values():
+            if hasattr(value, "text"):
+                assert value.text in example.text, (example.text, example.target)
+        assert resolve_action(builder.spec, example.target).slots == example.values, example
+
+
+def test_both_languages_and_a_share_of_negatives(builder):
+    corpus = builder.build(3000, seed=2)
+    assert {e.lang for e in corpus} == {"en", "ko"}
+    share = sum(e.intent == OUT_OF_DOMAIN for e in corpus) / len(corpus)
+    assert 0.15 < share < 0.35
+    assert {e.intent for e in corpus} == set(builder.spec.intent_names)
+
+
+def test_test_split_uses_only_held_out_templates(builder):
+    pools = builder._pools
+    held = sum(len(pool.test) for pool in pools.values())
+    trained = sum(len(pool.train) for pool in pools.values())
+    assert 0.05 < held / (held + trained) < 0.3
+    train_texts = {e.text for e in builder.build(4000, seed=3, split="train")}
+    test = builder.build(500, seed=3, split="test")
+    unseen = sum(e.text not in train_texts for e in test) / len(test)
+    assert unseen > 0.7
+
+
+def test_noise_never_breaks_spans():
+    spec = builtin_spec("wearable")
+    corpus = CorpusBuilder(spec).build(3000, seed=4)
+    spans = [e for e in corpus if "=[" in e.target]
+    assert len(spans) > 500

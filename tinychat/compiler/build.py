@@ -1,0 +1,105 @@
+"""compile_bundle: a model directory + a target + a quantization → a verified bundle directory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import save_file
+
+from tinychat.compiler.quantization import QuantScheme, dequantize, quantize, scheme
+from tinychat.compiler.targets import TargetDescriptor
+from tinychat.compiler.weights import compiled_parameters
+from tinychat.model.checkpoint import WEIGHTS, load_model_dir
+from tinychat.model.config import ModelConfig
+from tinychat.model.reference import ReferenceModel
+from tinychat.runtime.bundle import FORMAT_VERSION, GOLDEN, MANIFEST, PARAMS, BundleManifest, FileEntry, sha256_file
+
+GOLDEN_PROMPT = "i bought a dozen eggs and 우유 두 병"
+
+Progress = Callable[[str], None]
+
+
+def default_bundle_dir(domain: str, target: str, quant: str) -> Path:
+    return Path("compiled") / f"{domain}-{target}-{quant}"
+
+
+def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, out: Path,
+                   progress: Progress = print) -> BundleManifest:
+    """Compile, write and self-check a bundle; returns its manifest."""
+    import tvm
+
+    from tinychat.compiler.pipeline import relax_pipeline
+    from tinychat.compiler.relax_model import RelaxLlama
+
+    quant = scheme(quant_name)
+    config, weights, tokenizer, spec = load_model_dir(model_dir)
+    tvm_target = target.tvm()
+    started = time.time()
+    progress(f"[1/4] exporting {spec.name} ({config.num_hidden_layers} layers, {quant.name}) to Relax")
+    model = RelaxLlama(config, quant, tvm_target)
+    module, named = model.export_tvm(spec=model.export_spec())
+    progress(f"[2/4] compiling for {target.name} ({tvm_target.kind.name})")
+    executable = tvm.compile(module, target=tvm_target, relax_pipeline=relax_pipeline(tvm_target))
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    progress(f"[3/4] writing the library and {quant.name} weights")
+    library = _export_library(executable, target, staging)
+    names = [name for name, _ in named]
+    save_file(compiled_parameters(config, weights, quant, names), str(staging / PARAMS))
+    for name in ("config.json", "tokenizer.json", "domain.json"):
+        shutil.copyfile(model_dir / name, staging / name)
+    prompt = tokenizer.prompt_ids(GOLDEN_PROMPT)
+    golden = ReferenceModel(config, dequantized_weights(config, weights, quant)).prefill(prompt)
+    (staging / GOLDEN).write_text(json.dumps({"prompt_ids": prompt, "logits": golden.tolist()}))
+    manifest = BundleManifest(
+        format_version=FORMAT_VERSION, domain=spec.name,
+        target={**target.model_dump(), "tvm_target": target.resolved_tvm_target()}, quant=quant.name,
+        tvm_version=tvm.__version__, tinychat_version=_tinychat_version(), model_hash=sha256_file(model_dir / WEIGHTS),
+        library=library, param_order=names,
+        files={p.name: FileEntry(sha256=sha256_file(p), size=p.stat().st_size)
+               for p in sorted(staging.iterdir()) if p.is_file()},
+    )
+    (staging / MANIFEST).write_text(manifest.model_dump_json(indent=1))
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    progress(f"[4/4] bundle written to {out} in {time.time() - started:.0f}s")
+    return manifest
+
+
+def _export_library(executable, target: TargetDescriptor, staging: Path) -> str:  # noqa: ANN001
+    if target.library == "objects":
+        from tvm.contrib import tar
+
+        executable.export_library(str(staging / "model.tar"), fcompile=tar.tar)
+        return "model.tar"
+    if target.cross_compiler:
+        from tvm.contrib import cc
+
+        executable.export_library(str(staging / "model.so"), fcompile=cc.cross_compiler(target.cross_compiler))
+    else:
+        executable.export_library(str(staging / "model.so"))
+    return "model.so"
+
+
+def dequantized_weights(config: ModelConfig, weights: dict[str, np.ndarray], quant: QuantScheme) -> dict:
+    """Hugging Face weights as the quantized bundle sees them: linear layers through quantize/dequantize."""
+    if not quant.quantized:
+        return weights
+    out = dict(weights)
+    for name, value in weights.items():
+        if name.endswith("_proj.weight") or name == "lm_head.weight":
+            out[name] = dequantize(*quantize(value, quant), quant)
+    return out
+
+
+def _tinychat_version() -> str:
+    from tinychat import __version__
+
+    return __version__
