@@ -61,7 +61,7 @@ def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, o
         format_version=FORMAT_VERSION, domain=spec.name,
         target={**target.model_dump(), "tvm_target": target.resolved_tvm_target()}, quant=quant.name,
         tvm_version=tvm.__version__, tinychat_version=_tinychat_version(), model_hash=sha256_file(model_dir / WEIGHTS),
-        library=library, param_order=names,
+        library=library, device_modules=_device_module_kinds(executable.mod), param_order=names,
         files={p.name: FileEntry(sha256=sha256_file(p), size=p.stat().st_size)
                for p in sorted(staging.iterdir()) if p.is_file()},
     )
@@ -75,17 +75,26 @@ def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, o
 
 def _export_library(executable, target: TargetDescriptor, staging: Path) -> str:  # noqa: ANN001
     if target.library == "objects":
-        from tvm.contrib import tar
+        from tvm.support import tar
 
         executable.export_library(str(staging / "model.tar"), fcompile=tar.tar)
         return "model.tar"
     if target.cross_compiler:
-        from tvm.contrib import cc
+        from tvm.support import cc
 
         executable.export_library(str(staging / "model.so"), fcompile=cc.cross_compiler(target.cross_compiler))
     else:
         executable.export_library(str(staging / "model.so"))
     return "model.so"
+
+
+def _device_module_kinds(module) -> list[str]:  # noqa: ANN001
+    kinds: set[str] = set()
+    for imported in module.imports:
+        if imported.kind not in ("llvm", "static_library"):
+            kinds.add(imported.kind)
+        kinds.update(_device_module_kinds(imported))
+    return sorted(kinds)
 
 
 def dequantized_weights(config: ModelConfig, weights: dict[str, np.ndarray], quant: QuantScheme) -> dict:

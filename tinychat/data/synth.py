@@ -325,5 +325,7 @@ def _sample_date(rng: random.Random) -> str:
         return rng.choice(["today", "tomorrow", "tomorrow", "day_after_tomorrow", "weekend"])
     if roll < 0.85:
         return rng.choice(_WEEKDAYS)
+    if roll < 0.9:
+        return rng.choice(["12-25", "12-24", "01-01", "12-31", "02-14", "10-31"])
     month = rng.randint(1, 12)
     return f"{month:02d}-{rng.randint(1, 28):02d}"

@@ -355,6 +355,8 @@ def render_date(value: str, lang: str, rng: random.Random) -> str:
             return f"{prefix}{_KO_WEEKDAYS[value]}요일"
         return rng.choice(["", "", "on ", "next ", "this ", "this coming "]) + value
     month, day = _month_day(value)
+    if value in _HOLIDAYS[lang] and rng.random() < 0.5:
+        return rng.choice(_HOLIDAYS[lang][value])
     if lang == "ko":
         if rng.random() < 0.6:
             return f"{month}월{rng.choice(['', ' '])}{day}일"
@@ -372,6 +374,14 @@ def render_date(value: str, lang: str, rng: random.Random) -> str:
             f"{day} {name}",
         ]
     )
+
+
+_HOLIDAYS = {
+    "en": {"12-25": ["christmas", "christmas day"], "12-24": ["christmas eve"], "01-01": ["new year's day"],
+           "12-31": ["new year's eve"], "02-14": ["valentine's day"], "10-31": ["halloween"]},
+    "ko": {"12-25": ["크리스마스", "성탄절"], "12-24": ["크리스마스 이브"], "01-01": ["새해 첫날", "신정"],
+           "02-14": ["발렌타인데이"], "10-31": ["할로윈"]},
+}
 
 
 def _month_day(value: str) -> tuple[int, int]:

@@ -227,6 +227,12 @@ _EN_DATE_PHRASES = {
         ("tomorrow", "tomorrow|tomorrow morning|tomorrow afternoon|tomorrow evening|tomorrow night"),
         ("day_after_tomorrow", "the day after tomorrow|day after tomorrow|overmorrow"),
         ("weekend", "weekend|the weekend|this weekend|next weekend|this coming weekend"),
+        ("12-25", "christmas|christmas day|xmas"),
+        ("12-24", "christmas eve|xmas eve"),
+        ("01-01", "new years|new years day|new year"),
+        ("12-31", "new years eve"),
+        ("02-14", "valentines|valentines day|valentine|valentine day"),
+        ("10-31", "halloween"),
     ]
     for phrase in phrases.split("|")
 }
@@ -236,6 +242,11 @@ _KO_DATE_WORDS = {
     **dict.fromkeys(["오늘", "오늘밤", "오늘저녁", "오늘아침", "오늘오후", "오늘낮"], "today"),
     **dict.fromkeys(["내일", "낼", "내일아침", "내일저녁", "내일밤", "내일오후", "내일낮"], "tomorrow"),
     **dict.fromkeys(["모레", "내일모레", "낼모레"], "day_after_tomorrow"),
+    **dict.fromkeys(["크리스마스", "성탄절"], "12-25"),
+    **dict.fromkeys(["크리스마스이브"], "12-24"),
+    **dict.fromkeys(["새해첫날", "새해", "신정"], "01-01"),
+    **dict.fromkeys(["발렌타인데이", "밸런타인데이"], "02-14"),
+    **dict.fromkeys(["할로윈", "핼러윈"], "10-31"),
 }
 _KO_WEEK = "(?:(?:이번|다음|오는|담)주?)?"  # "다음 주 화요일" is still a Tuesday: the value names the weekday
 _KO_WEEKDAY = re.compile(rf"^{_KO_WEEK}([월화수목금토일])요일$")

@@ -49,6 +49,8 @@ class BundleManifest(BaseModel):
     tinychat_version: str
     model_hash: str
     library: str
+    #: kinds of device code inside the library besides the host's ("cuda", "metal")
+    device_modules: list[str] = []
     param_order: list[str]
     files: dict[str, FileEntry]
 
