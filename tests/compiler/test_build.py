@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -106,3 +108,16 @@ def test_cross_compiled_bundles_build_for_aarch64(target, tmp_path):
     assert "not run" in report[-1]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["device_modules"] == (["cuda"] if descriptor.kind == "cuda" else [])
+
+
+def test_bundle_runtime_loads_only_the_tvm_runtime(bundle):
+    """What a device ships: TVM's runtime library, no compiler, no torch."""
+    code = f"""
+import sys
+from tinychat.runtime.parser import Parser
+Parser.from_bundle({str(bundle)!r}).parse("set a timer for ten minutes")
+libraries = {{line.split()[-1].rsplit("/", 1)[-1] for line in open("/proc/self/maps") if ".so" in line}}
+print("libtvm.so" in libraries, "libtvm_runtime.so" in libraries, "torch" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "False"]

@@ -23,8 +23,7 @@ def test_labels_normalise_to_the_values_that_were_rendered(builder):
         intent, raw = parse_target(example.target)
         assert intent == example.intent
         for value in raw.values():
-            if hasattr(value, "text"):
-                assert value.text in example.text, (example.text, example.target)
+            assert value.text in example.text, (example.text, example.target)
         assert resolve_action(builder.spec, example.target).slots == example.values, example
 
 

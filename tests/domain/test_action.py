@@ -1,17 +1,19 @@
 import pytest
 
-from tinychat.domain.action import EntityRef, Span, TargetError, format_target, parse_target, resolve_action
+from tinychat.domain.action import Span, TargetError, format_target, parse_target, resolve_action
 from tinychat.domain.builtin import builtin_spec
 
 
 def test_target_round_trip():
-    slots = {"item": EntityRef("egg"), "quantity": Span("a dozen")}
+    slots = {"item": Span("eggs"), "quantity": Span("a dozen")}
     target = format_target("inventory_add", slots)
-    assert target == "inventory_add item=egg quantity=[a dozen]"
+    assert target == "inventory_add item=[eggs] quantity=[a dozen]"
     assert parse_target(target) == ("inventory_add", slots)
 
 
-@pytest.mark.parametrize("bad", ["", "Inventory", "inventory_add item=", "inventory_add quantity=[12", "x y"])
+@pytest.mark.parametrize(
+    "bad", ["", "Inventory", "inventory_add item=", "inventory_add item=egg", "inventory_add quantity=[12", "x y"]
+)
 def test_unreadable_targets_raise(bad):
     with pytest.raises(TargetError):
         parse_target(bad)
@@ -19,14 +21,15 @@ def test_unreadable_targets_raise(bad):
 
 def test_resolve_normalises_and_checks_against_the_spec():
     spec = builtin_spec("fridge")
-    action = resolve_action(spec, "inventory_add item=egg quantity=[a dozen] unit=carton")
+    action = resolve_action(spec, "inventory_add item=[eggs] quantity=[a dozen] unit=[cartons]")
     assert action.intent == "inventory_add"
     assert action.slots == {"item": "egg", "quantity": 12, "unit": "carton"}
+    assert resolve_action(spec, "inventory_add item=[게란을] quantity=[두 개]").slots == {"item": "egg", "quantity": 2}
 
 
 def test_resolve_drops_values_that_are_not_of_the_slot_type():
     spec = builtin_spec("fridge")
-    action = resolve_action(spec, "inventory_add item=unicorn quantity=[lots]")
+    action = resolve_action(spec, "inventory_add item=[unicorn] quantity=[lots]")
     assert action.slots == {}
 
 
@@ -37,4 +40,16 @@ def test_open_catalogue_keeps_free_text_and_maps_known_names():
 
 
 def test_unknown_intent_is_out_of_domain():
-    assert resolve_action(builtin_spec("wearable"), "inventory_add item=egg").intent == "out_of_domain"
+    assert resolve_action(builtin_spec("wearable"), "inventory_add item=[egg]").intent == "out_of_domain"
+
+
+@pytest.mark.parametrize(
+    ("words", "entity"),
+    [("eggs", "egg"), ("계란", "egg"), ("달걀을", "egg"), ("게란", "egg"), ("strawbery", "strawberry"),
+     ("the butter", "butter"), ("멸치 볶음", "stir_fried_anchovies"), ("멸치볶음", "stir_fried_anchovies"),
+     ("green onions", "green_onion"), ("yoghurt", "yogurt"), ("rain", None), ("call mom", None)],
+)
+def test_copied_names_resolve_to_catalogue_ids(words, entity):
+    from tinychat.domain.entities import resolve_entity
+
+    assert resolve_entity(builtin_spec("fridge").catalogues["food"], words) == entity

@@ -19,8 +19,6 @@ from tinychat.data.template import Filled, Placeholder, Segment, attach_particle
 from tinychat.domain import render
 from tinychat.domain.action import (
     OUT_OF_DOMAIN,
-    EntityRef,
-    RawValue,
     SlotValue,
     Span,
     format_target,
@@ -155,7 +153,7 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
             filled.append(segment)
     noisy = add_noise(filled, lang, rng)
     text = normalise_utterance("".join(s.text if isinstance(s, Filled) else str(s) for s in noisy))
-    raw: dict[str, RawValue] = {}
+    raw: dict[str, Span] = {}
     values: dict[str, SlotValue] = {}
     for slot in intent.slots:  # the target lists slots in declaration order
         if slot.name not in sampler.raw:
@@ -177,7 +175,7 @@ class _ValueSampler:
     def __init__(self, spec: DomainSpec, intent: Intent, lang: str, rng: random.Random, wanted: list[str]):
         self.spec, self.intent, self.lang, self.rng = spec, intent, lang, rng
         self.wanted = wanted
-        self.raw: dict[str, RawValue] = {}
+        self.raw: dict[str, Span] = {}
         self.values: dict[str, SlotValue] = {}
         self._count: int | None = None
         self._picked: dict[str, Entity | str] = {}
@@ -227,7 +225,7 @@ class _ValueSampler:
         if unit_slot is not None and unit_slot.catalogue and counter and counter != "개":
             unit_id = self.spec.catalogues[unit_slot.catalogue].id_for_name(counter)
             if unit_id:
-                self.raw["unit"] = EntityRef(unit_id)
+                self.raw["unit"] = Span(counter)
                 self.values["unit"] = unit_id
         return counter or "개"
 
@@ -269,13 +267,17 @@ class _ValueSampler:
         if isinstance(entity, str):
             value = normalise_slot(self.spec, slot, Span(entity))
             return self._span(slot, value if value is not None else entity, entity)
-        self.raw[slot.name] = EntityRef(entity.id)
         self.values[slot.name] = entity.id
         lang = self.lang
         if len(self.spec.languages) > 1 and self.rng.random() < 0.08:  # code-switching
             lang = self.rng.choice([code for code in self.spec.languages if code != self.lang])
-        forms = entity.forms(lang) or entity.forms("en")
-        singular, plural = self.rng.choice(forms)
+        surface = self._entity_name(entity, lang, slot)
+        self.raw[slot.name] = Span(surface)
+        return surface
+
+    def _entity_name(self, entity: Entity, lang: str, slot: Slot) -> str:
+        """One of the entity's names in ``lang``, plural where the count asks for it."""
+        singular, plural = self.rng.choice(entity.forms(lang) or entity.forms("en"))
         if lang != "en":
             return singular
         count = self._count if "quantity" in self.wanted or slot.name == "unit" else None

@@ -1,8 +1,8 @@
 """Actions: what an utterance means, in two forms.
 
 The *target* is the compact string the model is trained to emit, e.g.
-``inventory_add item=egg quantity=[a dozen]``: catalogue slots carry an id, every other
-slot carries the words copied from the utterance in brackets. ``resolve_action`` turns a
+``inventory_add item=[eggs] quantity=[a dozen]``: every slot carries the words copied from
+the utterance in brackets. ``resolve_action`` turns a
 target into an ``Action`` whose slot values are normalised (``quantity=12``), checking each
 against the spec, so nothing outside the domain's vocabulary ever leaves the parser.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from tinychat.domain import normalise
+from tinychat.domain.entities import resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 
 SlotValue = int | str
@@ -31,50 +32,39 @@ class Action(BaseModel):
 
 
 @dataclass(frozen=True)
-class EntityRef:
-    """A catalogue slot value: the entity's id."""
-
-    id: str
-
-
-@dataclass(frozen=True)
 class Span:
     """Words copied from the utterance, to be normalised by the slot's type."""
 
     text: str
 
 
-RawValue = EntityRef | Span
 
 
 class TargetError(ValueError):
     """A target string does not follow the action syntax."""
 
 
-def format_target(intent: str, slots: dict[str, RawValue]) -> str:
-    """The compact string for ``intent`` and raw slot values, in the given slot order."""
-    parts = [intent]
-    for name, value in slots.items():
-        parts.append(f"{name}={value.id}" if isinstance(value, EntityRef) else f"{name}=[{value.text}]")
-    return " ".join(parts)
+def format_target(intent: str, slots: dict[str, Span]) -> str:
+    """The compact string for ``intent`` and copied slot values, in the given slot order."""
+    return " ".join([intent] + [f"{name}=[{value.text}]" for name, value in slots.items()])
 
 
-_SLOT = re.compile(r" ([a-z][a-z0-9_]*)=(?:\[([^\]]*)\]|([a-z0-9_]+))")
+_SLOT = re.compile(r" ([a-z][a-z0-9_]*)=\[([^\]]*)\]")
 _INTENT = re.compile(r"^[a-z][a-z0-9_]*")
 
 
-def parse_target(target: str) -> tuple[str, dict[str, RawValue]]:
+def parse_target(target: str) -> tuple[str, dict[str, Span]]:
     """Split a compact target back into its intent and raw slot values."""
     head = _INTENT.match(target)
     if head is None:
         raise TargetError(f"target {target!r} does not start with an intent name")
-    slots: dict[str, RawValue] = {}
+    slots: dict[str, Span] = {}
     position = head.end()
     for match in _SLOT.finditer(target, position):
         if match.start() != position:
             break
-        name, span, entity = match.groups()
-        slots[name] = Span(span) if span is not None else EntityRef(entity)
+        name, span = match.groups()
+        slots[name] = Span(span)
         position = match.end()
     if position != len(target):
         raise TargetError(f"target {target!r} has unreadable text at {target[position:]!r}")
@@ -99,18 +89,14 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
 
 
-def normalise_slot(spec: DomainSpec, slot: Slot, raw: RawValue) -> SlotValue | None:
-    """One slot's normalised value, or None when the raw value is not one of its type."""
+def normalise_slot(spec: DomainSpec, slot: Slot, raw: Span) -> SlotValue | None:
+    """One slot's normalised value, or None when the copied words are not one of its kind."""
     if slot.type == SlotType.entity:
         assert slot.catalogue is not None
         catalogue = spec.catalogues[slot.catalogue]
-        if isinstance(raw, EntityRef):
-            return raw.id if raw.id in catalogue.by_id() else None
-        return catalogue.id_for_name(raw.text) or (
+        return resolve_entity(catalogue, raw.text) or (
             normalise.parse_text(raw.text) if spec.is_open(slot) and raw.text.strip() else None
         )
-    if not isinstance(raw, Span):
-        return None
     parsers = {
         SlotType.quantity: normalise.parse_quantity,
         SlotType.duration: normalise.parse_duration,

@@ -86,6 +86,7 @@ class Catalogue(_Strict):
 
     _ids: dict[str, Entity] = PrivateAttr(default_factory=dict)
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _squashed: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:
         for entity in self.entities:
@@ -95,6 +96,7 @@ class Catalogue(_Strict):
                 for singular, plural in entity.forms(lang):
                     self._names.setdefault(singular.lower(), entity.id)
                     self._names.setdefault(plural.lower(), entity.id)
+        self._squashed = {name.replace(" ", ""): value for name, value in reversed(self._names.items())}
 
     def by_id(self) -> dict[str, Entity]:
         return self._ids
@@ -102,6 +104,10 @@ class Catalogue(_Strict):
     def id_for_name(self, words: str) -> str | None:
         """The id of the entity named exactly ``words`` (any language, singular or plural)."""
         return self._names.get(words.strip().lower())
+
+    def squashed_names(self) -> dict[str, str]:
+        """Every name with its spaces removed (Korean spacing varies: "멸치 볶음" / "멸치볶음") → id."""
+        return self._squashed
 
 
 class Slot(_Strict):

@@ -11,7 +11,7 @@ from tinychat.model.checkpoint import load_model_dir
 from tinychat.model.tokenizer import Tokenizer
 from tinychat.runtime.backend import Backend, reference_backend
 from tinychat.runtime.decoder import ConstrainedDecoder
-from tinychat.runtime.grammar import action_grammar
+from tinychat.runtime.grammar import ActionGrammar
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: below this intent probability the parser answers out_of_domain rather than guess
@@ -47,6 +47,7 @@ class Parser:
         self.tokenizer = tokenizer
         self.threshold = threshold
         self.decoder = ConstrainedDecoder(tokenizer, backend)
+        self.grammar = ActionGrammar(spec)
 
     @classmethod
     def load(cls, name_or_path: str | Path = "fridge", threshold: float = DEFAULT_THRESHOLD) -> Parser:
@@ -67,7 +68,7 @@ class Parser:
         utterance = normalise_utterance(text)
         if not utterance:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
-        decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), action_grammar(self.spec, utterance))
+        decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
         action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4))
         if action.confidence < self.threshold:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)

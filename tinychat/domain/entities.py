@@ -1,0 +1,67 @@
+"""Copied words → a catalogue id: exact names first, then the forms speech and typing bend them into.
+
+The model copies what was said ("strawberries", "멸치 볶음을", "yoghurt", "게란"); this finds
+the entity, so the model never has to memorise which of thousands of synonyms means which id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from tinychat.domain.spec import Catalogue
+
+#: Korean particles that may cling to a copied name
+_KO_PARTICLES = ("이랑", "하고", "까지", "부터", "에서", "으로",
+                 "을", "를", "이", "가", "은", "는", "도", "만", "랑", "로", "에")
+_LEADING = re.compile(r"^(?:the|a|an|some|my|our|more|of)\s+")
+#: how close a misspelt name must be to a known one (difflib ratio)
+FUZZY_CUTOFF = 0.8
+
+
+def resolve_entity(catalogue: Catalogue, words: str) -> str | None:
+    """The id of the entity ``words`` names, or None if it names none closely enough."""
+    text = " ".join(words.lower().split())
+    for candidate in _candidates(text):
+        found = catalogue.id_for_name(candidate) or catalogue.squashed_names().get(candidate.replace(" ", ""))
+        if found:
+            return found
+    by_letters = _letters_index(catalogue)
+    for candidate in _candidates(text):
+        letters = _letters(candidate)
+        if len(letters) < 5:  # too short to guess at: "rain" is not "raisin"
+            continue
+        close = difflib.get_close_matches(letters, list(by_letters), n=1, cutoff=FUZZY_CUTOFF)
+        if close:
+            return by_letters[close[0]]
+    return None
+
+
+def _letters(text: str) -> str:
+    """Spaces dropped, Hangul split into jamo, so one wrong vowel is one letter off ("게란" ~ "계란")."""
+    return unicodedata.normalize("NFD", text.replace(" ", ""))
+
+
+_LETTER_INDEXES: dict[int, tuple[Catalogue, dict[str, str]]] = {}
+
+
+def _letters_index(catalogue: Catalogue) -> dict[str, str]:
+    cached = _LETTER_INDEXES.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        cached = (catalogue, {_letters(name): value for name, value in catalogue.squashed_names().items()})
+        _LETTER_INDEXES[id(catalogue)] = cached
+    return cached[1]
+
+
+def _candidates(text: str) -> list[str]:
+    out = [text]
+    bare = _LEADING.sub("", text)
+    out.append(bare)
+    for particle in _KO_PARTICLES:
+        if bare.endswith(particle) and len(bare) > len(particle) + 1:
+            out.append(bare[: -len(particle)])
+    for suffix in ("es", "s"):
+        if bare.endswith(suffix) and len(bare) > len(suffix) + 2:
+            out.append(bare[: -len(suffix)])
+    return out
