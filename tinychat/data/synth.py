@@ -86,6 +86,10 @@ class CorpusBuilder:
         }
 
     @cached_property
+    def _negative_builders(self) -> list[CorpusBuilder]:
+        return [CorpusBuilder(other) for other in self.negatives]
+
+    @cached_property
     def _ood_pools(self) -> dict[str, _Pool]:
         bank = yaml.safe_load(OOD_BANK.read_text(encoding="utf-8"))
         pools = {}
@@ -117,10 +121,9 @@ class CorpusBuilder:
         return _realise(self.spec, intent, segments, lang, rng)
 
     def _negative(self, lang: str, split: str, rng: random.Random) -> Example | None:
-        borrowed = [s for s in self.negatives if lang in s.languages]
+        borrowed = [b for b in self._negative_builders if lang in b.spec.languages]
         if borrowed and rng.random() < 0.25:
-            other = rng.choice(borrowed)
-            example = CorpusBuilder(other)._positive_any(lang, split, rng)
+            example = rng.choice(borrowed)._positive_any(lang, split, rng)
             if example is None:
                 return None
             return Example(example.text, OUT_OF_DOMAIN, lang, OUT_OF_DOMAIN)
