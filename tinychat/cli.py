@@ -66,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_targets)
 
+    p = commands.add_parser("bench", help="speed and memory of the compiled engine against its baselines")
+    p.add_argument("--domain", default="fridge")
+    p.add_argument("--target", default="host")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repetitions", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_bench)
+
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
@@ -218,6 +226,15 @@ def _targets(args: argparse.Namespace) -> int:
     else:
         for t in targets:
             print(f"{t.name:<14} {t.kind:<6} {t.default_quant:<6} {t.description}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from tinychat.bench.runner import benchmark, format_table
+
+    results = benchmark(args.domain, args.target, args.threads, args.repetitions,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0
 
 

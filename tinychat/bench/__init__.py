@@ -1,0 +1,1 @@
+"""Benchmarks: tinychat bundles against the engines a prototyper would otherwise use."""
