@@ -53,3 +53,17 @@ def test_copied_names_resolve_to_catalogue_ids(words, entity):
     from tinychat.domain.entities import resolve_entity
 
     assert resolve_entity(builtin_spec("fridge").catalogues["food"], words) == entity
+
+
+@pytest.mark.parametrize(
+    ("copied", "utterance", "snapped"),
+    [("clean the gut", "remind me to clean the gutters", "clean the gutters"),
+     ("ppointment", "a dentist appointment", "appointment"),
+     ("7시", "7시에 깨워줘", "7시"),  # a particle left out stays out
+     ("7", "7시에 깨워줘", "7시에"),
+     ("병", "우유 2병 넣었어", "병")],  # a counter is not widened into the number before it
+)
+def test_spans_snap_to_whole_words(copied, utterance, snapped):
+    from tinychat.domain.action import snap_to_words
+
+    assert snap_to_words(Span(copied), utterance).text == snapped

@@ -71,8 +71,13 @@ def parse_target(target: str) -> tuple[str, dict[str, Span]]:
     return head.group(), slots
 
 
-def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: float = 1.0) -> Action:
-    """Normalise a target's slots against ``spec``; values that don't normalise are dropped."""
+def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: float = 1.0,
+                   utterance: str | None = None) -> Action:
+    """Normalise a target's slots against ``spec``; values that don't normalise are dropped.
+
+    Given the (normalised) ``utterance`` the model read, copied spans are first widened to
+    whole words, so a copy cut short ("clean the gut") still names what was said.
+    """
     intent_name, raw_slots = parse_target(target)
     if intent_name not in spec.intent_names:
         return Action(text=text, intent=OUT_OF_DOMAIN, confidence=confidence)
@@ -83,10 +88,37 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             slot = intent.slot(name)
         except KeyError:
             continue
+        if utterance is not None:
+            raw = snap_to_words(raw, utterance)
         value = normalise_slot(spec, slot, raw)
         if value is not None:
             slots[name] = value
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+#: Korean particles a copy may rightly leave out: the word is complete without them
+_KO_PARTICLE_TAILS = ("을", "를", "은", "는", "이", "가", "에", "에서", "도", "만",
+                      "라고", "이라고", "으로", "로", "와", "과")
+
+
+def snap_to_words(span: Span, utterance: str) -> Span:
+    """Widen a copied span to the whole words it cuts, unless what it leaves out is a Korean particle."""
+    start = utterance.find(span.text)
+    if start < 0 or not span.text.strip():
+        return span
+    end = start + len(span.text)
+    while start > 0 and _latin_letter(utterance[start - 1]) and _latin_letter(utterance[start]):
+        start -= 1  # only a cut Latin word: "2병" holds a unit "병" that must stay apart
+    word_end = end
+    while word_end < len(utterance) and not utterance[word_end].isspace():
+        word_end += 1
+    if utterance[end:word_end] not in _KO_PARTICLE_TAILS:
+        end = word_end
+    return Span(utterance[start:end])
+
+
+def _latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def normalise_slot(spec: DomainSpec, slot: Slot, raw: Span) -> SlotValue | None:

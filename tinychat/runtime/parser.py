@@ -69,7 +69,8 @@ class Parser:
         if not utterance:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
-        action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4))
+        action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4),
+                                utterance=utterance)
         if action.confidence < self.threshold:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)
         return action
