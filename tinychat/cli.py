@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int)
     p.add_argument("--steps", type=int)
     p.add_argument("--micro", action="store_true", help="a seconds-long toy model, to test the path")
+    p.add_argument("--all-templates", action="store_true",
+                   help="train on held-out templates too (for a model to ship; its held-out test is then void)")
     p.set_defaults(run=_train)
 
     p = commands.add_parser("compile", help="compile a model into a native bundle for a target (needs TVM)")
@@ -186,6 +188,8 @@ def _train(args: argparse.Namespace) -> int:
     for key in ("seed", "steps"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
+    if args.all_templates:
+        settings["hold_out_templates"] = False
     config = TrainConfig.model_validate(settings)
     command = "tinychat " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     train(spec, args.out, config, negatives, command=command)

@@ -51,6 +51,9 @@ class _Pool:
     test: list = field(default_factory=list)
 
     def pick(self, split: str, rng: random.Random) -> list:
+        """A template of ``split``: "train", "test" (held out), or "all" (what a shipped model learns)."""
+        if split == "all":
+            return rng.choice(self.train + self.test)
         chosen = self.test if split == "test" and self.test else self.train
         return rng.choice(chosen)
 
@@ -99,7 +102,7 @@ class CorpusBuilder:
         return pools
 
     def build(self, count: int, seed: int, split: str = "train") -> list[Example]:
-        """``count`` examples of ``split`` ("train" or "test"), the same for the same seed."""
+        """``count`` examples of ``split`` ("train", "test" or "all"), the same for the same seed."""
         rng = random.Random(f"{self.spec.name}:{split}:{seed}")
         intents = [i for i in self.spec.intents if i.name != OUT_OF_DOMAIN and i.examples]
         examples: list[Example] = []
