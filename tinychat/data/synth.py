@@ -161,17 +161,18 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
     text = normalise_utterance("".join(s.text if isinstance(s, Filled) else str(s) for s in noisy))
     raw: dict[str, Span] = {}
     values: dict[str, SlotValue] = {}
-    for slot in intent.slots:  # the target lists slots in declaration order
+    placed: list[tuple[int, str, Span]] = []
+    for slot in intent.slots:
         if slot.name not in sampler.raw:
             continue
-        value = sampler.raw[slot.name]
-        if isinstance(value, Span):
-            span = normalise_utterance(value.text)
-            if not span or span not in text:
-                return None
-            value = Span(span)
-        raw[slot.name] = value
-        values[slot.name] = sampler.values[slot.name]
+        span = normalise_utterance(sampler.raw[slot.name].text)
+        where = text.find(span) if span else -1
+        if where < 0:
+            return None
+        placed.append((where, slot.name, Span(span)))
+    for _, name, span in sorted(placed, key=lambda item: item[0]):  # slots in the order they were said
+        raw[name] = span
+        values[name] = sampler.values[name]
     return Example(text, format_target(intent.name, raw), lang, intent.name, values) if text else None
 
 

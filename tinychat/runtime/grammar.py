@@ -7,6 +7,7 @@ not one of the slot's kind is dropped, never passed on."""
 from __future__ import annotations
 
 import json
+from itertools import permutations
 
 from tinychat.domain.spec import DomainSpec, Intent, Slot
 
@@ -38,8 +39,18 @@ def _fixed_rules(spec: DomainSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: intents with more slots than this list them in declaration order (the permutations would explode)
+MAX_FREE_ORDER_SLOTS = 4
+
+
 def _intent_body(intent: Intent) -> str:
-    return " ".join([json.dumps(intent.name)] + [f"s_{intent.name}_{slot.name}?" for slot in intent.slots])
+    """The intent's name, then each of its slots at most once, in the order they were said."""
+    name = json.dumps(intent.name)
+    rules = [f"s_{intent.name}_{slot.name}" for slot in intent.slots]
+    if len(rules) > MAX_FREE_ORDER_SLOTS:
+        return " ".join([name] + [f"{rule}?" for rule in rules])
+    orders = [" ".join(order) for size in range(len(rules), 0, -1) for order in permutations(rules, size)]
+    return f"{name} ({' | '.join(orders)})?" if orders else name
 
 
 def _slot_body(slot: Slot) -> str:
