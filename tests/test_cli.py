@@ -14,7 +14,7 @@ def run(capsys, *argv):
 
 
 def test_parse_prints_one_json_object(capsys):
-    code, out, _ = run(capsys, "parse", "--domain", "fridge", "I bought a dozen eggs")
+    code, out, _ = run(capsys, "parse", "--domain", "fridge", "I bought 12 eggs")
     assert code == 0
     row = json.loads(out)
     assert set(row) == {"text", "intent", "slots", "confidence"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
@@ -38,6 +39,20 @@ def resolve_model_dir(name_or_path: str | Path) -> Path:
     raise UnknownModelError(f"no model {str(name_or_path)!r}: not a built-in domain {known} nor a directory")
 
 
+#: the scripts each supported language is written in (Latin also appears in code-switched Korean)
+SCRIPTS = {"en": ("LATIN",), "ko": ("HANGUL", "LATIN")}
+
+
+def in_known_script(utterance: str, languages: list[str]) -> bool:
+    """False when most letters are in a script none of the domain's languages use (the model never saw one)."""
+    scripts = {script for lang in languages for script in SCRIPTS.get(lang, ())}
+    letters = [ch for ch in utterance if ch.isalpha()]
+    if not letters or not scripts:
+        return True
+    known = sum(unicodedata.name(ch, "").split(" ")[0] in scripts for ch in letters)
+    return known * 2 >= len(letters)
+
+
 class Parser:
     """Turns what a person says into an action of one domain."""
 
@@ -66,7 +81,7 @@ class Parser:
 
     def parse(self, text: str) -> Action:
         utterance = normalise_utterance(text)
-        if not utterance:
+        if not utterance or not in_known_script(utterance, self.spec.languages):
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
         action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4),
