@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -226,34 +227,17 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize(("span", "value"), NUMBERS)
-def test_parse_number(span: str, value: int | None) -> None:
-    assert parse_number(span) == value
+TABLE = [
+    (parser, span, value)
+    for parser, rows in [(parse_number, NUMBERS), (parse_quantity, QUANTITIES), (parse_duration, DURATIONS),
+                         (parse_time, TIMES), (parse_date, DATES), (parse_text, TEXTS)]
+    for span, value in rows
+]
 
 
-@pytest.mark.parametrize(("span", "value"), QUANTITIES)
-def test_parse_quantity(span: str, value: int | None) -> None:
-    assert parse_quantity(span) == value
-
-
-@pytest.mark.parametrize(("span", "value"), DURATIONS)
-def test_parse_duration(span: str, value: int | None) -> None:
-    assert parse_duration(span) == value
-
-
-@pytest.mark.parametrize(("span", "value"), TIMES)
-def test_parse_time(span: str, value: str | None) -> None:
-    assert parse_time(span) == value
-
-
-@pytest.mark.parametrize(("span", "value"), DATES)
-def test_parse_date(span: str, value: str | None) -> None:
-    assert parse_date(span) == value
-
-
-@pytest.mark.parametrize(("span", "value"), TEXTS)
-def test_parse_text(span: str, value: str) -> None:
-    assert parse_text(span) == value
+@pytest.mark.parametrize(("parser", "span", "value"), TABLE, ids=[f"{p.__name__}:{s}" for p, s, _ in TABLE])
+def test_normalisers(parser: Callable[[str], object], span: str, value: object) -> None:
+    assert parser(span) == value
 
 
 def test_number_words_round_trip() -> None:

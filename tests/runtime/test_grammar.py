@@ -5,13 +5,13 @@ import llguidance
 from tinychat.domain.action import parse_target
 from tinychat.domain.builtin import builtin_spec
 from tinychat.model.tokenizer_training import train_tokenizer
-from tinychat.runtime.grammar import action_grammar
+from tinychat.runtime.grammar import ActionGrammar
 
 
 def matcher_for(spec, utterance):
     tokenizer = train_tokenizer(["inventory_add item=egg quantity=[a dozen] " + utterance] * 20, vocab_size=300)
     ll = llguidance.LLTokenizer(tokenizer.json_text, eos_token=tokenizer.eos_id)
-    return ll, llguidance.LLMatcher(ll, action_grammar(spec, utterance), log_level=0)
+    return ll, llguidance.LLMatcher(ll, ActionGrammar(spec).for_utterance(utterance), log_level=0)
 
 
 def accepts(spec, utterance, target):

@@ -24,7 +24,7 @@ from tinychat.domain.action import (
     format_target,
     normalise_slot,
 )
-from tinychat.domain.spec import DomainSpec, Entity, Intent, Slot, SlotType
+from tinychat.domain.spec import SHARED_INTENTS, DomainSpec, Entity, Intent, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
 
 OOD_BANK = Path(__file__).with_name("ood_bank.yaml")
@@ -136,11 +136,8 @@ class CorpusBuilder:
 
     def _positive_any(self, lang: str, split: str, rng: random.Random) -> Example | None:
         """A request of this domain's own intents (no shared ones), used as another domain's negative."""
-        own = [i for i in self.spec.intents if i.name not in _SHARED and (i.name, lang) in self._pools]
+        own = [i for i in self.spec.intents if i.name not in SHARED_INTENTS and (i.name, lang) in self._pools]
         return self._positive(rng.choice(own), lang, split, rng) if own else None
-
-
-_SHARED = {"confirm", "deny", "cancel", "help", OUT_OF_DOMAIN}
 
 
 def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: str,

@@ -24,11 +24,6 @@ class ActionGrammar:
         return f"{self._fixed}SPAN: %regex {span}\n"
 
 
-def action_grammar(spec: DomainSpec, utterance: str) -> str:
-    """Lark grammar text for actions of ``spec`` about ``utterance`` (which must not be empty)."""
-    return ActionGrammar(spec).for_utterance(utterance)
-
-
 def _fixed_rules(spec: DomainSpec) -> str:
     lines = ["start: " + " | ".join(f"i_{intent.name}" for intent in spec.intents)]
     for intent in spec.intents:
