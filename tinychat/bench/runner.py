@@ -27,7 +27,7 @@ def benchmark(domain: str, target: str = "host", threads: int = 1, repetitions: 
     engines: dict[str, dict[str, Any]] = {}
     for quant in QUANTS:
         bundle = default_bundle_dir(domain, target, quant)
-        if not (bundle / "manifest.json").is_file():
+        if not _bundle_of(bundle, model_dir):
             progress(f"compiling {bundle}")
             compile_bundle(model_dir, resolve_target(target), quant, bundle, progress=lambda _: None)
         engines[f"tinychat-{quant}"] = _in_child(f"tinychat-{quant}", str(bundle), threads, repetitions, texts)
@@ -44,6 +44,17 @@ def benchmark(domain: str, target: str = "host", threads: int = 1, repetitions: 
     return {"model": {"domain": domain, "layers": config["num_hidden_layers"], "hidden": config["hidden_size"],
                       "vocab": config["vocab_size"], "target": target},
             "threads": threads, "engines": engines}
+
+
+def _bundle_of(bundle: Path, model_dir: Path) -> bool:
+    """Whether ``bundle`` was compiled from the model now in ``model_dir`` (else it is rebuilt)."""
+    from tinychat.model.checkpoint import WEIGHTS
+    from tinychat.runtime.bundle import BundleError, read_manifest, sha256_file
+
+    try:
+        return read_manifest(bundle).model_hash == sha256_file(model_dir / WEIGHTS)
+    except BundleError:
+        return False
 
 
 def _utterances(model_dir: Path) -> list[str]:
