@@ -64,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("bundle", type=Path)
     p.set_defaults(run=_verify)
 
+    p = commands.add_parser("deploy", help="install a bundle into a device's A/B slots; --rollback; --status")
+    p.add_argument("bundle", type=Path, nargs="?", help="a compiled bundle directory to install")
+    p.add_argument("--root", type=Path, required=True, help="the device's root directory (/ on the board)")
+    p.add_argument("--target", help="the device's target; other bundles are refused (kept in ROOT/etc/tinychat/target)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--rollback", action="store_true", help="make the previous slot active again (re-verified)")
+    what.add_argument("--status", action="store_true", help="which slot is active and what each holds")
+    p.add_argument("--json", action="store_true", help="with --status: print JSON")
+    p.set_defaults(run=_deploy)
+
     p = commands.add_parser("targets", help="list the compile targets")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_targets)
@@ -217,6 +227,28 @@ def _verify(args: argparse.Namespace) -> int:
     for line in verify_bundle(args.bundle):
         print(f"ok  {line}")
     return 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from tinychat.runtime.deploy import deploy, rollback, slot_status
+
+    if (args.bundle is not None) == (args.rollback or args.status):
+        raise ValueError("give a bundle to install, or --rollback, or --status")
+    if args.rollback:
+        rollback(args.root, args.target, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    elif args.bundle is not None:
+        deploy(args.bundle, args.root, args.target, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    statuses = slot_status(args.root)
+    if args.json:
+        print(json.dumps([s.as_dict() for s in statuses], indent=2))
+    else:
+        for s in statuses:
+            held = s.manifest
+            what = f"{held.domain} {held.target_name} {held.quant} model {held.model_hash[:16]}" if held else ""
+            print(f"slot {s.name}  {'active' if s.active else '      '}  {s.state:<7}  {what}".rstrip())
+            if s.problem:
+                print(f"        {s.problem}")
+    return 0 if any(s.active and s.state == "valid" for s in statuses) else 1
 
 
 def _targets(args: argparse.Namespace) -> int:
