@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = commands.add_parser("verify", help="check a bundle's manifest, hashes and (where it runs) its output")
     p.add_argument("bundle", type=Path)
+    p.add_argument("--emulate", action="store_true",
+                   help="also run an aarch64 Linux bundle under qemu-aarch64 as its target's core (needs qemu)")
     p.set_defaults(run=_verify)
 
     p = commands.add_parser("deploy", help="install a bundle into a device's A/B slots; --rollback; --status")
@@ -224,7 +226,13 @@ def _compile(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from tinychat.runtime.bundle import verify_bundle
 
-    for line in verify_bundle(args.bundle):
+    if args.emulate:
+        from tinychat.compiler.emulation import verify_emulated
+
+        lines = verify_emulated(args.bundle, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    else:
+        lines = verify_bundle(args.bundle)
+    for line in lines:
         print(f"ok  {line}")
     return 0
 
