@@ -65,3 +65,20 @@ def _candidates(text: str) -> list[str]:
         if bare.endswith(suffix) and len(bare) > len(suffix) + 2:
             out.append(bare[: -len(suffix)])
     return out
+
+
+def find_entity(catalogue: Catalogue, utterance: str, max_words: int = 4) -> str | None:
+    """The entity named by the longest run of words in ``utterance`` (exact names only, no guessing).
+
+    A fallback for when the model understood the request but copied the wrong words for its item
+    ("2 bottles of milk" with "2 bottles" copied): the name is in the sentence, so look for it.
+    """
+    words = utterance.lower().split()
+    for size in range(min(max_words, len(words)), 0, -1):
+        for start in range(len(words) - size, -1, -1):
+            phrase = " ".join(words[start : start + size])
+            for candidate in _candidates(phrase):
+                found = catalogue.id_for_name(candidate)
+                if found:
+                    return found
+    return None

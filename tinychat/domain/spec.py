@@ -143,15 +143,31 @@ class TextValues(_Strict):
         return lookup.get(kept, kept or words)
 
 
+#: reply texts of one outcome, per language: one template or alternatives (the dialogue uses the
+#: first whose placeholders it can fill)
+ReplyTexts = dict[str, str | list[str]]
+
+
 class Intent(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str
     slots: list[Slot] = []
+    #: ask for confirmation before acting (clearing a list, cancelling every alarm)
     destructive: bool = False
+    #: slots that narrow a destructive intent to one thing, so it needs no confirmation ("cancel the 7am alarm")
+    confirm_unless: list[str] = []
     #: phrasings per language; "(a|b|)" picks one alternative, "{slot}" a value,
     #: "{slot|을}" a value followed by the Korean particle that fits it
     examples: dict[str, list[str]] = {}
-    replies: dict[str, str | list[str]] = {}
+    #: outcome → texts per language; texts given straight under a language are the outcome "done"
+    replies: dict[str, ReplyTexts] = {}
+
+    @field_validator("replies", mode="before")
+    @classmethod
+    def _plain_replies_are_done(cls, replies: Any) -> Any:
+        if isinstance(replies, dict) and replies and all(key in LANGUAGES for key in replies):
+            return {"done": replies}
+        return replies
 
     def slot(self, name: str) -> Slot:
         for slot in self.slots:
@@ -174,7 +190,8 @@ class DomainSpec(_Strict):
     text_values: dict[str, TextValues] = {}
     #: in-topic requests this domain must refuse (recipes for a fridge), per language
     near_misses: dict[str, list[str]] = {}
-    replies: dict[str, dict[str, str | list[str]]] = {}
+    #: the dialogue's own replies (help, out_of_domain, clarify, confirm_destructive, cancelled, ...)
+    replies: dict[str, ReplyTexts] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> DomainSpec:

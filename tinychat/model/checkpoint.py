@@ -36,8 +36,35 @@ def save_model_dir(out: Path, config: ModelConfig, weights: dict[str, np.ndarray
               if not (config.tie_word_embeddings and k == "lm_head.weight")}
     save_file(stored, str(out / WEIGHTS), metadata={"format": "pt"})
     (out / TOKENIZER).write_text(tokenizer.json_text, encoding="utf-8")
-    (out / DOMAIN).write_text(spec.model_dump_json(indent=1, exclude_defaults=True), encoding="utf-8")
+    write_spec(out, spec)
     (out / TRAINING).write_text(json.dumps(training, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_spec(out: Path, spec: DomainSpec) -> None:
+    (out / DOMAIN).write_text(spec.model_dump_json(indent=1, exclude_defaults=True), encoding="utf-8")
+
+
+#: spec fields only the dialogue reads: changing them needs no retraining
+DIALOGUE_FIELDS = ("replies", "prompt", "confirm_unless", "description")
+
+
+def refresh_dialogue_spec(path: Path, spec: DomainSpec) -> None:
+    """Give a trained model dir ``spec``'s replies and prompts, refusing if anything the model learnt differs."""
+    trained = DomainSpec.model_validate_json((path / DOMAIN).read_text(encoding="utf-8"))
+    if _training_view(trained) != _training_view(spec):
+        raise ModelDirError(f"{path}: the spec differs in more than replies and prompts; retrain the model")
+    write_spec(path, spec)
+
+
+def _training_view(spec: DomainSpec) -> object:
+    def strip(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in DIALOGUE_FIELDS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return strip(spec.model_dump(mode="json"))
 
 
 def load_model_dir(path: Path) -> tuple[ModelConfig, dict[str, np.ndarray], Tokenizer, DomainSpec]:

@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
+from tinychat.domain.entities import find_entity
 from tinychat.domain.spec import DomainSpec
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.model.checkpoint import load_model_dir
@@ -53,6 +54,17 @@ def in_known_script(utterance: str, languages: list[str]) -> bool:
     return known * 2 >= len(letters)
 
 
+def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str) -> None:
+    """Fill a required closed-catalogue slot the model left empty from a name said in the utterance."""
+    if action.intent == OUT_OF_DOMAIN:
+        return
+    for slot in spec.intent(action.intent).slots:
+        if slot.required and slot.catalogue and slot.name not in action.slots and not spec.is_open(slot):
+            found = find_entity(spec.catalogues[slot.catalogue], utterance)
+            if found is not None:
+                action.slots[slot.name] = found
+
+
 class Parser:
     """Turns what a person says into an action of one domain."""
 
@@ -86,6 +98,7 @@ class Parser:
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
         action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4),
                                 utterance=utterance)
+        _find_missing_entities(self.spec, action, utterance)
         if action.confidence < self.threshold:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)
         return action

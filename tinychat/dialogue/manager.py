@@ -1,0 +1,313 @@
+"""The dialogue manager: one utterance in, one turn out, driven by the domain spec.
+
+It fills required slots with follow-up questions, carries context over ("make it two", "and
+butter?", "remove it"), asks before destructive actions, lets "cancel" drop a pending question,
+answers help and out-of-domain requests, and asks again rather than guess when the parse is
+unsure. What an action *does* is a skill's business (``tinychat.dialogue.skills``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tinychat.dialogue import carryover
+from tinychat.dialogue.phrasing import (
+    Phrasing,
+    count_words,
+    day_words,
+    detect_language,
+    duration_words,
+    fill,
+    time_words,
+)
+from tinychat.dialogue.replies import Replies
+from tinychat.dialogue.skills import Outcome, Request, Skill
+from tinychat.dialogue.turn import ActionSummary, Turn
+from tinychat.dialogue.when import resolve_date
+from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
+from tinychat.domain.spec import DomainSpec, Slot, SlotType
+from tinychat.runtime.parser import Parser
+
+#: act on a parse at least this sure of its intent
+ACT_THRESHOLD = 0.5
+#: between this and ACT_THRESHOLD an in-domain parse gets a clarifying question, below it a refusal
+CLARIFY_THRESHOLD = 0.2
+#: a follow-up question is asked at most this many times before the dialogue lets it go
+MAX_ASKS = 2
+_CONTROL = ("confirm", "deny", "cancel", "help", OUT_OF_DOMAIN)
+
+
+@dataclass
+class Pending:
+    """An open question: a missing slot of ``intent`` or a yes/no before a destructive action."""
+
+    kind: str  # "slot", "confirm" or "clarify"
+    intent: str = ""
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    slot: str = ""
+    question: str = ""
+    asks: int = 1
+
+
+@dataclass
+class Context:
+    """What the dialogue remembers between turns (stored with the state, so it survives restarts)."""
+
+    lang: str = ""
+    pending: Pending | None = None
+    last_intent: str = ""
+    last_slots: dict[str, SlotValue] = field(default_factory=dict)
+    last_undo: dict[str, Any] | None = None
+
+    @classmethod
+    def load(cls, db: sqlite3.Connection) -> Context:
+        row = db.execute("SELECT value FROM context WHERE key = 'dialogue'").fetchone()
+        if row is None:
+            return cls()
+        data = json.loads(row[0])
+        pending = data.pop("pending", None)
+        return cls(**data, pending=Pending(**pending) if pending else None)
+
+    def save(self, db: sqlite3.Connection) -> None:
+        db.execute("INSERT OR REPLACE INTO context (key, value) VALUES ('dialogue', ?)",
+                   (json.dumps(asdict(self), ensure_ascii=False),))
+
+
+class DialogueManager:
+    def __init__(self, spec: DomainSpec, parser: Parser, skills: dict[str, Skill]) -> None:
+        self.spec = spec
+        self.parser = parser
+        self.skills = skills
+        self.phrasing = Phrasing(spec)
+        self.replies = Replies(spec)
+
+    def respond(self, text: str, lang: str | None, now: datetime, db: sqlite3.Connection) -> Turn:
+        """Answer one utterance inside the caller's transaction (state and context change together)."""
+        context = Context.load(db)
+        lang = lang or detect_language(text, context.lang or self.spec.languages[0])
+        context.lang = lang
+        turn = _Turn(self, context, text, lang, now, db).run()
+        context.save(db)
+        return turn
+
+
+class _Turn:
+    """The work of one ``respond`` call."""
+
+    def __init__(self, manager: DialogueManager, context: Context, text: str, lang: str, now: datetime,
+                 db: sqlite3.Connection) -> None:
+        self.m, self.context, self.text, self.lang, self.now, self.db = manager, context, text, lang, now, db
+        self.spec = manager.spec
+
+    # ------------------------------------------------------------------ entry
+    def run(self) -> Turn:
+        action = self.m.parser.parse(self.text)
+        pending, self.context.pending = self.context.pending, None
+        if pending is not None and pending.kind == "slot":
+            turn = self._answer_slot(pending, action)
+            if turn is not None:
+                return turn
+        if pending is not None and pending.kind == "confirm":
+            turn = self._answer_confirm(pending, action)
+            if turn is not None:
+                return turn
+        return self._fresh(action)
+
+    def _fresh(self, action: Action) -> Turn:
+        sure = action.confidence >= ACT_THRESHOLD
+        if sure and action.intent == "cancel":
+            return self._say("cancelled", "cancel")
+        if sure and action.intent in ("confirm", "deny") or carryover.plain_answer(self.text):
+            return self._say("nothing_pending", action.intent if sure else "confirm")
+        if sure and action.intent == "help":
+            return self._reply(self.m.replies.capabilities(self.lang), ActionSummary(intent="help"))
+        revised = self._correction()
+        if revised is not None:
+            return revised
+        repeated = self._ellipsis()
+        if repeated is not None:
+            return self._proceed(repeated[0], repeated[1])
+        if action.intent == OUT_OF_DOMAIN or action.intent in _CONTROL:
+            return self._refuse()
+        if not sure:
+            return self._clarify(action) if action.confidence >= CLARIFY_THRESHOLD else self._refuse()
+        slots = dict(action.slots)
+        self._fill_from_last(action.intent, slots)
+        return self._proceed(action.intent, slots)
+
+    # ------------------------------------------------------------------ open questions
+    def _answer_slot(self, pending: Pending, action: Action) -> Turn | None:
+        """Fill the asked slot from the answer; None hands the utterance on as a fresh request."""
+        if action.intent == "cancel" and action.confidence >= ACT_THRESHOLD:
+            return self._say("cancelled", "cancel")
+        slot = self.spec.intent(pending.intent).slot(pending.slot)
+        value = self._answer_value(slot, action, pending.intent)
+        if value is not None:
+            return self._proceed(pending.intent, {**pending.slots, slot.name: value})
+        if action.intent not in _CONTROL and action.confidence >= ACT_THRESHOLD:
+            return None  # a new request: the question lapses
+        if pending.asks >= MAX_ASKS:
+            return self._say("gave_up", OUT_OF_DOMAIN)
+        question = self.m.replies.dialogue("reask", self.lang, question=self._question(slot, pending.intent))
+        self.context.pending = Pending("slot", pending.intent, pending.slots, slot.name, question, pending.asks + 1)
+        return self._reply(question, ActionSummary(intent=pending.intent, slots=pending.slots))
+
+    def _answer_value(self, slot: Slot, action: Action, intent: str) -> SlotValue | None:
+        """The answer as the slot's value, unless it is plainly a new request ("I used an egg")."""
+        sure = action.confidence >= ACT_THRESHOLD
+        if action.intent == intent and slot.name in action.slots:
+            return action.slots[slot.name]
+        whole = normalise_slot(self.spec, slot, Span(self.text.strip().rstrip("?.!")))
+        closed = slot.type == SlotType.entity and not self.spec.is_open(slot)
+        if whole is not None and closed:
+            return whole
+        if sure and action.intent not in _CONTROL and action.intent != intent:
+            return None
+        if whole is not None and carryover.plain_answer(self.text) is None:
+            return whole
+        for name, value in action.slots.items():
+            other = self.spec.intent(action.intent).slot(name)
+            if other.type == slot.type and other.catalogue == slot.catalogue:
+                return value
+        return None
+
+    def _answer_confirm(self, pending: Pending, action: Action) -> Turn | None:
+        plain = carryover.plain_answer(self.text)
+        sure = action.confidence >= ACT_THRESHOLD
+        if plain == "yes" or (plain is None and sure and action.intent == "confirm"):
+            return self._execute(pending.intent, pending.slots)
+        if plain == "no" or (plain is None and sure and action.intent in ("deny", "cancel")):
+            return self._say("declined", "deny")
+        if sure and action.intent not in _CONTROL:
+            return None
+        if pending.asks >= MAX_ASKS:
+            return self._say("declined", "deny")
+        self.context.pending = Pending("confirm", pending.intent, pending.slots, "", pending.question, pending.asks + 1)
+        return self._reply(pending.question, ActionSummary(intent=pending.intent, slots=pending.slots))
+
+    # ------------------------------------------------------------------ carry-over
+    def _correction(self) -> Turn | None:
+        """"make it two": take the last action back and do it again with the new count."""
+        quantity = carryover.correction_quantity(self.text)
+        last = self.context.last_intent
+        if quantity is None or not last or not any(s.name == "quantity" for s in self.spec.intent(last).slots):
+            return None
+        skill = self.m.skills.get(last)
+        if skill is None or skill.undo is None or self.context.last_undo is None:
+            return self._say("cannot_revise", last)
+        skill.undo(self._request(last, self.context.last_slots), self.context.last_undo)
+        return self._execute(last, {**self.context.last_slots, "quantity": quantity})
+
+    def _ellipsis(self) -> tuple[str, dict[str, SlotValue]] | None:
+        """"and butter?": the last action again, for another value of its first entity or text slot."""
+        last = self.context.last_intent
+        if not last:
+            return None
+        for slot in self.spec.intent(last).slots:
+            if slot.type in (SlotType.entity, SlotType.text) and slot.name in self.context.last_slots:
+                value = carryover.ellipsis_value(self.spec, slot, self.text)
+                if value is not None:
+                    kept = {k: v for k, v in self.context.last_slots.items() if k not in (slot.name, "quantity", "unit")}
+                    return last, {**kept, slot.name: value}
+                return None
+        return None
+
+    def _fill_from_last(self, intent: str, slots: dict[str, SlotValue]) -> None:
+        """"remove it": a missing required slot takes the last action's value of the same kind."""
+        if not carryover.refers_back(self.text):
+            return
+        last_intent = self.context.last_intent
+        for slot in self.spec.intent(intent).slots:
+            if slot.name in slots or not slot.required or not last_intent:
+                continue
+            for other in self.spec.intent(last_intent).slots:
+                if other.type == slot.type and other.catalogue == slot.catalogue and other.name in self.context.last_slots:
+                    slots[slot.name] = self.context.last_slots[other.name]
+
+    # ------------------------------------------------------------------ acting
+    def _proceed(self, intent_name: str, slots: dict[str, SlotValue]) -> Turn:
+        """Ask for what is missing, confirm what is destructive, else act."""
+        intent = self.spec.intent(intent_name)
+        for slot in intent.slots:
+            if slot.required and slot.name not in slots:
+                return self._ask(intent_name, slots, slot)
+        narrowed = any(name in slots for name in intent.confirm_unless)
+        if intent.destructive and not narrowed:
+            values = self.words(intent_name, slots)
+            question = (self.m.replies.intent(intent_name, "confirm", self.lang, values)
+                        or self.m.replies.dialogue("confirm_destructive", self.lang))
+            self.context.pending = Pending("confirm", intent_name, slots, "", question)
+            return self._reply(question, ActionSummary(intent=intent_name, slots=slots))
+        return self._execute(intent_name, slots)
+
+    def _ask(self, intent: str, slots: dict[str, SlotValue], slot: Slot) -> Turn:
+        question = self._question(slot, intent, slots)
+        self.context.pending = Pending("slot", intent, slots, slot.name, question)
+        return self._reply(question, ActionSummary(intent=intent, slots=slots))
+
+    def _question(self, slot: Slot, intent: str, slots: dict[str, SlotValue] | None = None) -> str:
+        prompt = slot.prompt.get(self.lang) or slot.prompt.get("en")
+        if prompt:
+            return fill(prompt, self.words(intent, slots or {})) or prompt.split("{")[0].strip() or prompt
+        return {"en": f"What {slot.name.replace('_', ' ')}?", "ko": f"{slot.name}은 무엇인가요?"}.get(self.lang, "?")
+
+    def _execute(self, intent: str, slots: dict[str, SlotValue]) -> Turn:
+        request = self._request(intent, slots)
+        skill = self.m.skills.get(intent)
+        outcome = skill.handle(request) if skill is not None else Outcome()
+        if outcome.ask is not None:
+            return self._ask(intent, slots, self.spec.intent(intent).slot(outcome.ask))
+        self.context.last_intent, self.context.last_slots, self.context.last_undo = intent, slots, outcome.undo
+        values = {**self.words(intent, slots), **outcome.values}
+        reply = (outcome.text or self.m.replies.intent(intent, outcome.key, self.lang, values)
+                 or self.m.replies.intent(intent, "done", self.lang, values)
+                 or self.m.replies.dialogue("done", self.lang))
+        return self._reply(reply, ActionSummary(intent=intent, slots=slots))
+
+    def _request(self, intent: str, slots: dict[str, SlotValue]) -> Request:
+        return Request(intent, dict(slots), self.lang, self.text, self.now, self.db, self.m.phrasing)
+
+    def words(self, intent: str, slots: dict[str, SlotValue]) -> dict[str, str]:
+        """Each slot value in words of the turn's language, for reply templates."""
+        out: dict[str, str] = {}
+        count = slots.get("quantity")
+        for slot in self.spec.intent(intent).slots:
+            value = slots.get(slot.name)
+            if value is None:
+                continue
+            if slot.type == SlotType.entity:
+                number = count if isinstance(count, int) and slot.name != "unit" else 2
+                out[slot.name] = self.m.phrasing.name(slot.catalogue, str(value), self.lang, count=number)
+            elif slot.type == SlotType.quantity:
+                out[slot.name] = str(value) if self.lang == "ko" else count_words(int(value))
+            elif slot.type == SlotType.duration:
+                out[slot.name] = duration_words(int(value), self.lang)
+            elif slot.type == SlotType.time:
+                out[slot.name] = time_words(str(value), self.lang)
+            elif slot.type == SlotType.date:
+                day = resolve_date(str(value), self.now.date())
+                out[slot.name] = day_words(day, self.now.date(), self.lang) if day else str(value)
+            else:
+                out[slot.name] = self.m.phrasing.text_value(slot.name, str(value), self.lang)
+        return out
+
+    # ------------------------------------------------------------------ replies
+    def _refuse(self) -> Turn:
+        reply = self.m.replies.dialogue("out_of_domain", self.lang, capabilities=self.m.replies.capabilities(self.lang))
+        return self._reply(reply, ActionSummary(intent=OUT_OF_DOMAIN))
+
+    def _clarify(self, action: Action) -> Turn:
+        question = self.m.replies.dialogue("clarify", self.lang)
+        self.context.pending = Pending("clarify", question=question)
+        return self._reply(question, ActionSummary(intent=OUT_OF_DOMAIN))
+
+    def _say(self, key: str, intent: str) -> Turn:
+        return self._reply(self.m.replies.dialogue(key, self.lang), ActionSummary(intent=intent))
+
+    def _reply(self, text: str, action: ActionSummary) -> Turn:
+        pending = self.context.pending
+        return Turn(reply=text, lang=self.lang, action=action, pending=pending.question if pending else None)

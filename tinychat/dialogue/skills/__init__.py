@@ -1,0 +1,62 @@
+"""What actions do: per-domain handlers that read and change the state store.
+
+The dialogue manager is generic (slot filling, confirmation, carry-over); a skill is the part a
+domain supplies. Built-in domains ship theirs here; a maker registers callbacks with
+``Assistant.on``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tinychat.dialogue.phrasing import Phrasing
+from tinychat.domain.action import SlotValue
+
+
+@dataclass
+class Request:
+    """One complete action to carry out, inside the transaction that will store its effects."""
+
+    intent: str
+    slots: dict[str, SlotValue]
+    lang: str
+    text: str
+    now: datetime
+    db: sqlite3.Connection
+    phrasing: Phrasing
+
+
+@dataclass
+class Outcome:
+    """What happened: a reply outcome (a key of the intent's replies) and the words its template needs.
+
+    ``ask`` names a slot the skill still needs (asked with the slot's prompt); ``undo`` is what a
+    correction ("make it two") needs to take the action back; ``text`` is a reply given outright.
+    """
+
+    key: str = "done"
+    values: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    ask: str | None = None
+    undo: dict[str, Any] | None = None
+
+
+Handler = Callable[[Request], Outcome]
+Undo = Callable[[Request, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Skill:
+    handle: Handler
+    undo: Undo | None = None
+
+
+def builtin_skills(domain: str) -> dict[str, Skill]:
+    """The skills a built-in domain ships (none for a maker's own domain)."""
+    from tinychat.dialogue.skills import fridge, wearable
+
+    return {"fridge": fridge.SKILLS, "wearable": wearable.SKILLS}.get(domain, {})

@@ -1,0 +1,242 @@
+"""The watch's skills: timers, alarms and reminders on the scheduler, and the time here or elsewhere."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tinychat.dialogue import scheduler
+from tinychat.dialogue.phrasing import day_words, duration_words, join_words, moment_words, time_words
+from tinychat.dialogue.skills import Outcome, Request, Skill
+from tinychat.dialogue.when import next_moment, resolve_date
+
+_REPEAT_WORDS = [
+    (re.compile(r"every ?day|daily|each day|every morning|every night|매일|날마다|매일매일"), "daily"),
+    (re.compile(r"week ?days|monday to friday|평일|주중"), "weekdays"),
+    (re.compile(r"every weekend|weekends|주말마다"), "weekends"),
+    (re.compile(r"every (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|every week|매주"), "weekly"),
+]
+#: waking up is a morning thing: "wake me at 7" keeps 7 am
+_WAKE = re.compile(r"\bwake|\bget up|깨워|일어나")
+_ALL = re.compile(r"\b(?:all|every|everything)\b|전부|모두|모든|다 ")
+#: a stated day part means the hour is meant as said ("5 am"); without one, "at 5" is the next 5 o'clock
+_DAY_PART = re.compile(r"\b(?:am|pm|a m|p m|morning|afternoon|evening|night|tonight|noon|midnight)\b|"
+                       r"오전|오후|아침|저녁|밤|새벽|낮|점심|정오|자정")
+
+
+def _due(req: Request, default_time: str = "09:00") -> datetime:
+    hhmm, day = req.slots.get("time"), req.slots.get("date")
+    due = next_moment(str(hhmm) if hhmm else None, str(day) if day else None, req.now, default_time)
+    said = req.text.lower()
+    if hhmm and not day and not _DAY_PART.search(said) and not _WAKE.search(said) and 1 <= due.hour <= 11:
+        evening = datetime.combine(req.now.date(), time(due.hour + 12, due.minute), req.now.tzinfo)
+        if req.now < evening < due:
+            due = evening  # "at 5" said at 14:00 means 17:00 today, not 05:00 tomorrow
+    return due
+
+
+def _repeat(text: str) -> str | None:
+    for pattern, repeat in _REPEAT_WORDS:
+        if pattern.search(text.lower()):
+            return repeat
+    return None
+
+
+# ------------------------------------------------------------------ timers
+def timer_set(req: Request) -> Outcome:
+    seconds = int(req.slots["duration_s"])
+    if seconds <= 0:
+        return Outcome(key="invalid")
+    words = duration_words(seconds, req.lang)
+    timer = scheduler.schedule(req.db, "timer", req.now + timedelta(seconds=seconds), req.now, req.lang,
+                               intent="timer_set", values={"duration": words, "duration_s": words}, label=words)
+    return Outcome(values={"duration": words}, undo={"ids": [timer]})
+
+
+def timer_cancel(req: Request) -> Outcome:
+    timers = scheduler.active(req.db, "timer")
+    count = scheduler.cancel(req.db, [t["id"] for t in timers])
+    if count == 0:
+        return Outcome(key="none")
+    return Outcome(key="done" if count == 1 else "done_many", values={"count": str(count)})
+
+
+def timer_query(req: Request) -> Outcome:
+    timers = scheduler.active(req.db, "timer")
+    if not timers:
+        return Outcome(key="none")
+    parts = []
+    for timer in timers:
+        left = max(0, round((scheduler.local(timer["due_at"], req.now) - req.now).total_seconds()))
+        parts.append((duration_words(left, req.lang), timer["label"]))
+    if len(parts) == 1:
+        return Outcome(key="remaining", values={"remaining": parts[0][0], "duration": parts[0][1]})
+    joined = join_words([f"{left} ({label})" for left, label in parts], req.lang)
+    return Outcome(key="many", values={"count": str(len(parts)), "timers": joined})
+
+
+def _undo_schedule(req: Request, undo: dict[str, Any]) -> None:
+    scheduler.cancel(req.db, undo["ids"])
+
+
+# ------------------------------------------------------------------ alarms
+def alarm_set(req: Request) -> Outcome:
+    due, repeat = _due(req), _repeat(req.text)
+    when = moment_words(due, req.now, req.lang)
+    clock = time_words(f"{due.hour:02d}:{due.minute:02d}", req.lang)
+    alarm = scheduler.schedule(req.db, "alarm", due, req.now, req.lang, intent="alarm_set",
+                               values={"time": clock, "when": when}, label=clock, repeat=repeat)
+    values = {"when": when, "repeat": _repeat_words(repeat, req.lang) if repeat else ""}
+    return Outcome(key="repeat" if repeat else "done", values=values, undo={"ids": [alarm]})
+
+
+def _repeat_words(repeat: str, lang: str) -> str:
+    words = {"daily": ("every day", "매일"), "weekdays": ("on weekdays", "평일마다"),
+             "weekends": ("on weekends", "주말마다"), "weekly": ("every week", "매주")}
+    return words[repeat][lang == "ko"]
+
+
+def alarm_cancel(req: Request) -> Outcome:
+    alarms = scheduler.active(req.db, "alarm")
+    hhmm = req.slots.get("time")
+    if hhmm is not None:
+        hour, minute = (int(p) for p in str(hhmm).split(":"))
+        # "cancel the 7 alarm" may mean 7 am or 7 pm: match either half of the day when no part was said
+        either = not _DAY_PART.search(req.text.lower()) and hour < 12
+        wanted = {(hour, minute), ((hour + 12) % 24, minute)} if either else {(hour, minute)}
+        alarms = [a for a in alarms if (lambda t: (t.hour, t.minute))(scheduler.local(a["due_at"], req.now)) in wanted]
+        if not alarms:
+            return Outcome(key="missing", values={"time": time_words(str(hhmm), req.lang)})
+    count = scheduler.cancel(req.db, [a["id"] for a in alarms])
+    if count == 0:
+        return Outcome(key="none")
+    return Outcome(key="done" if count == 1 else "done_many", values={"count": str(count)})
+
+
+def alarm_query(req: Request) -> Outcome:
+    alarms = scheduler.active(req.db, "alarm")
+    if not alarms:
+        return Outcome(key="none")
+    parts = [moment_words(scheduler.local(a["due_at"], req.now), req.now, req.lang) for a in alarms]
+    return Outcome(key="list", values={"alarms": join_words(parts, req.lang), "count": str(len(parts))})
+
+
+# ------------------------------------------------------------------ reminders
+def reminder_set(req: Request) -> Outcome:
+    if "time" not in req.slots and "date" not in req.slots:
+        return Outcome(ask="time")
+    due = _due(req)
+    when = moment_words(due, req.now, req.lang)
+    task = str(req.slots["task"])
+    reminder = scheduler.schedule(req.db, "reminder", due, req.now, req.lang, intent="reminder_set",
+                                  values={"task": task, "when": when}, label=task, repeat=_repeat(req.text))
+    return Outcome(values={"when": when}, undo={"ids": [reminder]})
+
+
+def reminder_query(req: Request) -> Outcome:
+    reminders = scheduler.active(req.db, "reminder")
+    if not reminders:
+        return Outcome(key="none")
+    sep = " " if req.lang == "ko" else ", "
+    parts = [f"{r['label']}{sep}{moment_words(scheduler.local(r['due_at'], req.now), req.now, req.lang)}"
+             for r in reminders]
+    return Outcome(key="list", values={"reminders": join_words(parts, req.lang), "count": str(len(parts))})
+
+
+def reminder_cancel(req: Request) -> Outcome:
+    reminders = scheduler.active(req.db, "reminder")
+    if not reminders:
+        return Outcome(key="none")
+    task = req.slots.get("task")
+    if task is None:
+        if len(reminders) > 1 and not _ALL.search(req.text.lower()):
+            return Outcome(ask="task")
+        chosen = reminders
+    else:
+        words = set(str(task).split())
+        chosen = [r for r in reminders if words & set(r["label"].split())]
+        if not chosen:
+            return Outcome(key="missing")
+    scheduler.cancel(req.db, [r["id"] for r in chosen])
+    if len(chosen) > 1:
+        return Outcome(key="done_many", values={"count": str(len(chosen))})
+    return Outcome(values={"task": chosen[0]["label"]})
+
+
+# ------------------------------------------------------------------ time
+@cache
+def _place_zones() -> dict[str, str]:
+    """Place name → IANA zone: the curated names, then every zone's city ("lisbon" → Europe/Lisbon)."""
+    zones = {zone.rsplit("/", 1)[-1].replace("_", " ").lower(): zone for zone in zoneinfo.available_timezones()}
+    curated = yaml.safe_load((Path(__file__).with_name("places.yaml")).read_text(encoding="utf-8"))
+    for zone, names in curated.items():
+        for name in names:
+            zones[str(name).lower()] = zone
+    return zones
+
+
+def zone_for(place: str) -> str | None:
+    words = place.lower().strip()
+    for candidate in (words, re.sub(r"^(?:the )|(?:에서|에는|은|는|의|에)$", "", words).strip()):
+        zone = _place_zones().get(candidate) or _place_zones().get(candidate.replace(" ", ""))
+        if zone:
+            return zone
+    return None
+
+
+def time_query(req: Request) -> Outcome:
+    place, day = req.slots.get("place"), req.slots.get("date")
+    if day is not None and place is None:
+        resolved = resolve_date(str(day), req.now.date())
+        if resolved is None:
+            return Outcome(key="unknown_date")
+        weekday = resolved.strftime("%A") if req.lang == "en" else "월화수목금토일"[resolved.weekday()] + "요일"
+        return Outcome(key="weekday", values={"day": day_words(resolved, req.now.date(), req.lang).removeprefix("on "),
+                                              "weekday": weekday})
+    if place is not None:
+        zone = zone_for(str(place))
+        if zone is None:
+            return Outcome(key="unknown_place", values={"place": str(place)})
+        there = req.now.astimezone(zoneinfo.ZoneInfo(zone))
+        same_day = there.date() == req.now.date()
+        values = {"place": str(place).title() if req.lang == "en" else str(place),
+                  "time": time_words(f"{there.hour:02d}:{there.minute:02d}", req.lang),
+                  "day": "" if same_day else day_words(there.date(), req.now.date(), req.lang)}
+        return Outcome(key="there", values=values)
+    values = {"time": time_words(f"{req.now.hour:02d}:{req.now.minute:02d}", req.lang),
+              "day": day_words(req.now.date(), req.now.date(), req.lang),
+              "date": req.now.strftime("%A, %B %-d") if req.lang == "en"
+              else f"{req.now.month}월 {req.now.day}일 {'월화수목금토일'[req.now.weekday()]}요일"}
+    return Outcome(key="now", values=values)
+
+
+SKILLS = {
+    "timer_set": Skill(timer_set, _undo_schedule),
+    "timer_cancel": Skill(timer_cancel),
+    "timer_query": Skill(timer_query),
+    "alarm_set": Skill(alarm_set, _undo_schedule),
+    "alarm_cancel": Skill(alarm_cancel),
+    "alarm_query": Skill(alarm_query),
+    "reminder_set": Skill(reminder_set, _undo_schedule),
+    "reminder_query": Skill(reminder_query),
+    "reminder_cancel": Skill(reminder_cancel),
+    "time_query": Skill(time_query),
+}
+
+
+def snapshot(db: Any, now: datetime) -> dict[str, Any]:
+    """Active timers (with seconds left), alarms and reminders."""
+    out: dict[str, Any] = {}
+    for kind in ("timer", "alarm", "reminder"):
+        rows = scheduler.active(db, kind)
+        out[kind + "s"] = [{"id": r["id"], "label": r["label"], "due": scheduler.local(r["due_at"], now).isoformat(),
+                            "repeat": r["repeat"],
+                            **({"remaining_s": max(0, round((scheduler.local(r["due_at"], now) - now).total_seconds()))}
+                               if kind == "timer" else {})} for r in rows]
+    return out

@@ -1,0 +1,48 @@
+"""Date keywords and clock times of the parser's actions → real moments on the device's clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from tinychat.domain.when import WEEKDAYS
+
+_OFFSETS = {"today": 0, "tonight": 0, "tomorrow": 1, "day_after_tomorrow": 2}
+
+
+def resolve_date(keyword: str, today: date) -> date | None:
+    """"tomorrow" → the date; a weekday → the next one coming (today counts); "MM-DD" → this year's or next."""
+    if keyword in _OFFSETS:
+        return today + timedelta(days=_OFFSETS[keyword])
+    if keyword == "weekend":
+        keyword = "saturday"
+    if keyword in WEEKDAYS:
+        return today + timedelta(days=(WEEKDAYS.index(keyword) - today.weekday()) % 7)
+    try:
+        month, day = (int(part) for part in keyword.split("-"))
+        found = date(today.year, month, day)
+    except ValueError:
+        return None
+    return found if found >= today else _next_year(month, day, today.year + 1)
+
+
+def _next_year(month: int, day: int, year: int) -> date:
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:  # 29 february
+            year += 1
+
+
+def next_moment(hhmm: str | None, keyword: str | None, now: datetime, default_time: str = "09:00") -> datetime:
+    """When "7:00" (today if still ahead, else tomorrow), "7:00 friday" or "friday" (at ``default_time``) is due."""
+    clock = time.fromisoformat(hhmm or default_time)
+    if keyword:
+        day = resolve_date(keyword, now.date()) or now.date()
+        moment = datetime.combine(day, clock, now.tzinfo)
+        if moment <= now and keyword in WEEKDAYS:
+            moment += timedelta(days=7)
+        elif moment <= now and keyword != "today":
+            moment += timedelta(days=1)
+        return moment
+    moment = datetime.combine(now.date(), clock, now.tzinfo)
+    return moment if moment > now else moment + timedelta(days=1)
