@@ -83,7 +83,8 @@ class Watcher:
 
     def __init__(self, url: str, topics: list[str], client_id: str | None = None) -> None:
         address = parse_broker_url(url)
-        self.received: list[tuple[str, Any, bool]] = []
+        #: (topic, body, retained, monotonic time of arrival)
+        self.received: list[tuple[str, Any, bool, float]] = []
         self.changed = threading.Condition()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or f"watcher-{uuid.uuid4().hex}",
                                   protocol=mqtt.MQTTv5)
@@ -105,7 +106,7 @@ class Watcher:
         except ValueError:
             body = message.payload.decode(errors="replace")
         with self.changed:
-            self.received.append((message.topic, body, bool(message.retain)))
+            self.received.append((message.topic, body, bool(message.retain), time.monotonic()))
             self.changed.notify_all()
 
     def publish(self, topic: str, payload: Any) -> mqtt.MQTTMessageInfo:
@@ -114,7 +115,7 @@ class Watcher:
 
     def on(self, topic: str) -> list[Any]:
         with self.changed:
-            return [body for t, body, _ in self.received if t == topic]
+            return [body for t, body, _, _ in self.received if t == topic]
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout

@@ -146,6 +146,7 @@ class MqttBridge:
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.on_publish = self._on_publish
         return client
@@ -164,6 +165,7 @@ class MqttBridge:
         self._client.loop_start()
 
     def wait_until_connected(self, timeout: float | None = None) -> bool:
+        """True once connected and subscribed (asks published from then on are answered)."""
         return self._connected.wait(timeout)
 
     def stop(self) -> None:
@@ -199,6 +201,13 @@ class MqttBridge:
                  "resumed" if flags.session_present else "new")
         topics = [(self.topics.ask, QOS)] + ([(hermes.QUERY_TOPIC, QOS)] if self.parser is not None else [])
         client.subscribe(topics)
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any) -> None:
+        """Only now are asks received, so only now is the device ``online``."""
+        refused = [str(reason) for reason in reasons if reason.is_failure]
+        if refused:
+            log.error("broker %s refused the subscriptions: %s", self.settings.broker, ", ".join(refused))
+            return
         self._send(self.topics.status, "online", retain=True)
         self._state_stale.set()
         self._connected.set()
