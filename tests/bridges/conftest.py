@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import sys
 import threading
 import time
 import uuid
@@ -166,3 +168,51 @@ def running_bridge(broker: Mosquitto) -> Iterator[Callable[..., MqttBridge]]:
     yield start
     for bridge in started:
         bridge.stop()
+
+
+class ConnectionLog:
+    """Every socket connection and name lookup this process makes while recording (via an audit hook).
+
+    A connection to a socket this process itself bound (paho's wake-up socket pair) stays in the
+    process, so it is kept apart from the rest.
+    """
+
+    hook_installed = False
+    active: ConnectionLog | None = None
+
+    def __init__(self) -> None:
+        self.connects: list[tuple[int, object]] = []
+        self.in_process: list[object] = []
+        self.lookups: list[object] = []
+        self.bound: list[socket.socket] = []
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> ConnectionLog:
+        if not ConnectionLog.hook_installed:
+            sys.addaudithook(ConnectionLog._hook)
+            ConnectionLog.hook_installed = True
+        ConnectionLog.active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ConnectionLog.active = None
+
+    @staticmethod
+    def _hook(event: str, args: tuple) -> None:
+        log = ConnectionLog.active
+        if log is None or not event.startswith("socket."):
+            return
+        with log.lock:
+            if event == "socket.bind":
+                log.bound.append(args[0])
+            elif event in ("socket.connect", "socket.sendto", "socket.sendmsg") and args[1] is not None:
+                own = {s.getsockname() for s in log.bound if s.fileno() != -1}
+                target = args[1]
+                (log.in_process if target in own else log.connects).append((args[0].family, target))
+            elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
+                log.lookups.append(args[0])
+
+
+@pytest.fixture
+def connection_log() -> type[ConnectionLog]:
+    return ConnectionLog

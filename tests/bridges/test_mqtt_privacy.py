@@ -4,8 +4,6 @@ credentials; the bridge connects to nothing but its broker."""
 from __future__ import annotations
 
 import socket
-import sys
-import threading
 
 import pytest
 
@@ -87,63 +85,20 @@ def test_credentials_come_from_a_private_file_or_the_environment(tmp_path):
     assert read_credentials({}) is None
 
 
-class ConnectionLog:
-    """Every socket connection and name lookup this process makes while recording (via an audit hook).
-
-    A connection to a socket this process itself bound (paho's wake-up socket pair) stays in the
-    process, so it is kept apart from the rest.
-    """
-
-    hook_installed = False
-    active: ConnectionLog | None = None
-
-    def __init__(self) -> None:
-        self.connects: list[tuple[int, object]] = []
-        self.in_process: list[object] = []
-        self.lookups: list[object] = []
-        self.bound: list[socket.socket] = []
-        self.lock = threading.Lock()
-
-    def __enter__(self) -> ConnectionLog:
-        if not ConnectionLog.hook_installed:
-            sys.addaudithook(ConnectionLog._hook)
-            ConnectionLog.hook_installed = True
-        ConnectionLog.active = self
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        ConnectionLog.active = None
-
-    @staticmethod
-    def _hook(event: str, args: tuple) -> None:
-        log = ConnectionLog.active
-        if log is None or not event.startswith("socket."):
-            return
-        with log.lock:
-            if event == "socket.bind":
-                log.bound.append(args[0])
-            elif event in ("socket.connect", "socket.sendto", "socket.sendmsg") and args[1] is not None:
-                own = {s.getsockname() for s in log.bound if s.fileno() != -1}
-                target = args[1]
-                (log.in_process if target in own else log.connects).append((args[0].family, target))
-            elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
-                log.lookups.append(args[0])
-
-
-def test_refused_before_any_connection_is_attempted():
-    with ConnectionLog() as log, pytest.raises(BrokerRefused):
+def test_refused_before_any_connection_is_attempted(connection_log):
+    with connection_log() as log, pytest.raises(BrokerRefused):
         MqttBridge(object(), BridgeSettings(device="d", broker=parse_broker_url("mqtt://203.0.113.7")))
     assert log.connects == [] and log.lookups == []
 
 
-def test_the_bridge_connects_to_nothing_but_its_broker(broker, responder, watcher):
+def test_the_bridge_connects_to_nothing_but_its_broker(broker, responder, watcher, connection_log):
     from tinychat.runtime.parser import Parser
 
     parser = Parser.load("fridge")
     w = watcher()
     bridge = MqttBridge(responder, BridgeSettings(device="fridge-1", broker=parse_broker_url(broker.url),
                                                   reconnect_min_s=0.1), parser=parser)
-    with ConnectionLog() as log:
+    with connection_log() as log:
         bridge.start()
         assert bridge.wait_until_connected(10)
         w.publish("tinychat/fridge-1/ask", {"id": 1, "text": "add 3 apples to the fridge"})
