@@ -21,6 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jsonl", type=Path, help='file of {"text": ...} lines')
     p.set_defaults(run=_parse)
 
+    p = commands.add_parser("say", help="one turn with the assistant; state persists between calls")
+    _assistant_args(p)
+    p.add_argument("text", help="what the user says")
+    p.add_argument("--json", action="store_true", help='print {"reply", "lang", "action", "pending", "events"}')
+    p.set_defaults(run=_say)
+
+    p = commands.add_parser("chat", help="talk to the assistant (line editing, history, events as they fire)")
+    _assistant_args(p)
+    p.set_defaults(run=_chat)
+
+    p = commands.add_parser("demo", help="a scripted showcase of both built-in domains, then chat")
+    p.add_argument("--state", type=Path, help="where the demo keeps its state (default: a fresh temp dir)")
+    p.add_argument("--no-chat", action="store_true", help="end after the script")
+    p.set_defaults(run=_demo)
+
     p = commands.add_parser("eval", help="accuracy on a labelled JSONL file (ours or SLURP's)")
     _model_args(p)
     p.add_argument("--jsonl", type=Path, required=True, action="append", help="labelled file (repeatable)")
@@ -88,12 +103,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_bench)
 
+    p = commands.add_parser("serve", help="answer over MQTT (a broker on this device) and/or a serial line")
+    _assistant_args(p)
+    p.add_argument("--device", help="device id in the topics tinychat/<device>/... (default: the domain's name)")
+    p.add_argument("--mqtt", metavar="URL",
+                   help="broker on this device: mqtt://127.0.0.1:1883 or unix:///PATH (mqtts://HOST only with "
+                        "--allow-remote-broker)")
+    p.add_argument("--allow-remote-broker", action="store_true",
+                   help="allow a broker off this device; it must be mqtts:// with credentials")
+    p.add_argument("--mqtt-credentials", type=Path, metavar="FILE",
+                   help="a chmod 600 file holding 'username:password' (or set TINYCHAT_MQTT_USERNAME and "
+                        "TINYCHAT_MQTT_PASSWORD)")
+    p.add_argument("--mqtt-ca", type=Path, metavar="FILE", help="CA bundle for mqtts:// (default: the system's)")
+    p.add_argument("--no-hermes", action="store_true", help="do not answer Hermes NLU queries (hermes/nlu/query)")
+    p.add_argument("--hermes-site", action="append", metavar="SITE_ID",
+                   help="answer Hermes queries from this siteId only (repeatable; default: every site)")
+    p.add_argument("--poll-interval", type=float, default=0.2, metavar="SECONDS",
+                   help="how often due timers and alarms are looked for")
+    p.add_argument("--serial", metavar="PORT", help="serve a microcontroller on this serial port too (or only)")
+    p.add_argument("--baud", type=int, default=115200)
+    p.set_defaults(run=_serve)
+
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except (ValueError, LookupError, OSError) as err:
+    except (ValueError, LookupError, OSError, RuntimeError) as err:
         print(f"tinychat {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -115,6 +151,44 @@ def _load_parser(args: argparse.Namespace):  # noqa: ANN202
     if args.bundle:
         return Parser.from_bundle(args.bundle, threshold=threshold)
     return Parser.load(args.domain or args.model, threshold=threshold)
+
+
+def _assistant_args(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--domain", help=f"built-in domain {list(BUILTIN_DOMAINS)} or a model directory")
+    which.add_argument("--bundle", type=Path, help="a compiled bundle (runs on TVM's runtime library)")
+    p.add_argument("--state", type=Path, help="state directory (default ~/.local/share/tinychat/<domain>)")
+    p.add_argument("--recover-state", action="store_true",
+                   help="move a damaged state database aside (kept as state.db.bad-<time>) and start empty")
+
+
+def _load_assistant(args: argparse.Namespace):  # noqa: ANN202
+    from tinychat.dialogue import Assistant
+
+    return Assistant.load(args.domain or "fridge", args.state, bundle=args.bundle, recover=args.recover_state)
+
+
+def _say(args: argparse.Namespace) -> int:
+    from tinychat.dialogue.console import say
+
+    with _load_assistant(args) as assistant:
+        say(assistant, args.text, args.json)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from tinychat.dialogue.console import chat
+
+    with _load_assistant(args) as assistant:
+        chat(assistant)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tinychat.dialogue.console import demo
+
+    demo(list(BUILTIN_DOMAINS), args.state, then_chat=None if args.no_chat or not sys.stdin.isatty() else "fridge")
+    return 0
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -280,6 +354,12 @@ def _bench(args: argparse.Namespace) -> int:
                         progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tinychat.bridges.serve import ServeOptions, serve
+
+    return serve(ServeOptions.model_validate(vars(args)))
 
 
 if __name__ == "__main__":

@@ -310,4 +310,5 @@ class _Turn:
 
     def _reply(self, text: str, action: ActionSummary) -> Turn:
         pending = self.context.pending
+        text = text[:1].upper() + text[1:]
         return Turn(reply=text, lang=self.lang, action=action, pending=pending.question if pending else None)

@@ -55,14 +55,20 @@ def in_known_script(utterance: str, languages: list[str]) -> bool:
 
 
 def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str) -> None:
-    """Fill a required closed-catalogue slot the model left empty from a name said in the utterance."""
+    """Fix a required catalogue slot the model left empty, or filled with words that name nothing it knows,
+    when the utterance says a catalogue name ("add eggs to the list" with "add" copied as the item)."""
     if action.intent == OUT_OF_DOMAIN:
         return
     for slot in spec.intent(action.intent).slots:
-        if slot.required and slot.catalogue and slot.name not in action.slots and not spec.is_open(slot):
-            found = find_entity(spec.catalogues[slot.catalogue], utterance)
-            if found is not None:
-                action.slots[slot.name] = found
+        if not (slot.required and slot.catalogue):
+            continue
+        catalogue = spec.catalogues[slot.catalogue]
+        value = action.slots.get(slot.name)
+        if value is not None and str(value) in catalogue.by_id():
+            continue
+        found = find_entity(catalogue, utterance)
+        if found is not None:
+            action.slots[slot.name] = found
 
 
 class Parser:

@@ -1,0 +1,108 @@
+"""Scripted fridge conversations, English and Korean: every intent, follow-ups, confirmation, cancel, refusal."""
+
+
+def test_inventory_in_english(fridge, converse):
+    converse(fridge, [
+        ("I bought a dozen eggs", "inventory_add", "12 eggs"),
+        ("we got two bottles of milk", "inventory_add", "two bottles of milk"),
+        ("how many eggs do we have?", "inventory_query", "you have 12 eggs"),
+        ("I used three eggs", "inventory_remove", "nine eggs left"),
+        ("what's in the fridge", "inventory_query", ["nine eggs", "two bottles of milk"]),
+        ("we finished the milk", "inventory_remove", "no milk left"),
+        ("do we have any butter", "inventory_query", "no butter"),
+    ])
+    assert {row["item"] for row in fridge.snapshot()["inventory"]} == {"egg"}
+
+
+def test_inventory_in_korean_uses_counters(fridge, converse):
+    converse(fridge, [
+        ("우유 두 병 샀어", "inventory_add", "우유 2병"),
+        ("계란 10개 넣었어", "inventory_add", "계란 10개"),
+        ("우유 있어?", "inventory_query", "우유 2병 있어요"),
+        ("계란 다 먹었어", "inventory_remove", "계란이 없어요"),
+    ])
+
+
+def test_expiry_from_the_catalogue_shelf_life(fridge, clock, converse):
+    converse(fridge, [
+        ("I bought milk", "inventory_add", "milk"),
+        ("is the milk still good", "expiry_query", "7 days left"),
+        ("what expires soon", "expiry_query", "nothing goes off"),
+    ])
+    clock.advance(5 * 86400)
+    converse(fridge, [("what's going off soon?", "expiry_query", "milk")])
+    clock.advance(3 * 86400)
+    converse(fridge, [("is the milk still good?", "expiry_query", "went off")])
+
+
+def test_follow_up_question_fills_the_missing_item(fridge, converse):
+    turns = converse(fridge, [
+        ("add to the shopping list", "list_add", "what should i add"),
+        ("butter", "list_add", "added butter to the shopping list"),
+    ])
+    assert turns[0].pending and turns[1].pending is None
+    assert fridge.snapshot()["lists"] == {"shopping": [{"item": "butter", "quantity": None}]}
+
+
+def test_context_carries_over(fridge, converse):
+    converse(fridge, [
+        ("add milk to the shopping list", "list_add", "milk"),
+        ("and butter?", "list_add", "butter"),
+        ("what's on my shopping list", "list_query", ["milk", "butter"]),
+        ("I bought 3 eggs", "inventory_add", "three eggs"),
+        ("make it two", "inventory_add", "two eggs"),
+    ])
+    assert [(r["item"], r["quantity"]) for r in fridge.snapshot()["inventory"]] == [("egg", 2)]
+
+
+def test_clearing_a_list_needs_a_yes(fridge, converse):
+    converse(fridge, [
+        ("add apples to the shopping list", "list_add", "apples"),
+        ("clear the shopping list", "list_clear", "?"),
+        ("no", "deny", "leave it"),
+    ])
+    assert fridge.snapshot()["lists"]["shopping"]
+    converse(fridge, [
+        ("clear the shopping list", "list_clear", "?"),
+        ("yes", "list_clear", "cleared"),
+    ])
+    assert not fridge.snapshot()["lists"].get("shopping")
+
+
+def test_korean_confirmation_and_lists(fridge, converse):
+    converse(fridge, [
+        ("장보기 목록에 두부 추가해 줘", "list_add", "두부"),
+        ("장보기 목록 보여 줘", "list_query", "두부"),
+        ("장보기 목록 다 지워 줘", "list_clear", "지울까요"),
+        ("네", "list_clear", "지웠어요"),
+    ])
+
+
+def test_cancel_drops_the_pending_question(fridge, converse):
+    turn = fridge.handle("add to the shopping list")
+    assert turn.pending
+    converse(fridge, [("never mind", "cancel", "never mind")])
+    assert fridge.handle("butter").action.intent != "list_add" or fridge.snapshot()["lists"] == {}
+
+
+def test_list_remove_and_named_lists(fridge, converse):
+    converse(fridge, [
+        ("put chips on the party list", "list_add", "party list"),
+        ("add eggs to the shopping list", "list_add", "shopping list"),
+        ("what lists do I have", "list_query", ["party", "shopping"]),
+        ("take eggs off the shopping list", "list_remove", "took eggs off"),
+    ])
+
+
+def test_help_and_refusal(fridge, converse):
+    converse(fridge, [
+        ("what can you do?", "help", "fridge"),
+        ("what's the weather tomorrow", "out_of_domain", "lists"),
+        ("뭐 할 수 있어?", "help", "냉장고"),
+        ("오늘 날씨 어때", "out_of_domain", "냉장고"),
+    ])
+
+
+def test_reply_language_follows_the_utterance(fridge, converse):
+    assert fridge.handle("I bought milk").lang == "en"
+    assert fridge.handle("우유 샀어").lang == "ko"

@@ -1,0 +1,110 @@
+"""Scripted watch conversations, English and Korean, with timers and alarms firing on an injected clock."""
+
+from tinychat.dialogue import Assistant
+
+
+def test_timer_fires_on_the_clock(watch, clock, converse):
+    converse(watch, [
+        ("set a timer for 5 minutes", "timer_set", "five minutes"),
+        ("how much time is left", "timer_query", "five minutes left"),
+    ])
+    clock.advance(120)
+    converse(watch, [("how long is left on my timer", "timer_query", "three minutes left")])
+    assert watch.poll_events() == []
+    clock.advance(181)
+    events = watch.poll_events()
+    assert [e.kind for e in events] == ["timer"] and "five minutes" in events[0].text and not events[0].missed
+    assert watch.poll_events() == []  # reported once
+    converse(watch, [("how much time is left", "timer_query", "no timer")])
+
+
+def test_events_ride_on_the_next_turn(watch, clock, converse):
+    converse(watch, [("10초 타이머 맞춰 줘", "timer_set", "10초")])
+    clock.advance(11)
+    turn = watch.handle("지금 몇 시야")
+    assert turn.action.intent == "time_query" and "오후 2시" in turn.reply
+    assert [e.text for e in turn.events] == ["10초 타이머가 끝났어요!"]
+
+
+def test_timer_cancel(watch, converse):
+    converse(watch, [
+        ("start a timer for 20 minutes", "timer_set", "20 minutes"),
+        ("cancel the timer", "timer_cancel", "cancelled"),
+        ("cancel the timer", "timer_cancel", "no timer"),
+    ])
+
+
+def test_alarms_follow_up_and_confirmation(watch, converse):
+    converse(watch, [
+        ("set an alarm", "alarm_set", "what time"),
+        ("6:30 am", "alarm_set", "6:30 am tomorrow"),
+        ("wake me up at 7 tomorrow", "alarm_set", "7 am tomorrow"),
+        ("what alarms do I have", "alarm_query", ["6:30 am", "7 am"]),
+        ("cancel the 7 am alarm", "alarm_cancel", "cancelled"),
+        ("cancel all my alarms", "alarm_cancel", "?"),
+        ("no", "deny", "leave it"),
+    ])
+    assert len(watch.snapshot()["alarms"]) == 1
+    converse(watch, [
+        ("delete all alarms", "alarm_cancel", "?"),
+        ("yes", "alarm_cancel", "cancelled"),
+    ])
+    assert watch.snapshot()["alarms"] == []
+
+
+def test_alarm_fires_and_repeats(watch, clock, converse):
+    converse(watch, [("set an alarm for 7 am every day", "alarm_set", "every day")])
+    clock.advance(17 * 3600 + 1)
+    assert [e.kind for e in watch.poll_events()] == ["alarm"]
+    assert len(watch.snapshot()["alarms"]) == 1  # tomorrow's
+
+
+def test_korean_alarm_and_confirmation(watch, converse):
+    converse(watch, [
+        ("내일 아침 7시에 깨워 줘", "alarm_set", "내일 오전 7시"),
+        ("알람 다 꺼 줘", "alarm_cancel", "끌까요"),
+        ("응", "alarm_cancel", "껐어요"),
+    ])
+
+
+def test_reminders(watch, clock, converse):
+    converse(watch, [
+        ("remind me to call mom", "reminder_set", "when"),
+        ("at 6 pm", "reminder_set", "call mom at 6 pm"),
+        ("what are my reminders", "reminder_query", "call mom"),
+        ("5시에 약 먹으라고 알려 줘", "reminder_set", "약"),
+    ])
+    clock.advance(3 * 3600 + 1)
+    texts = [e.text for e in watch.poll_events()]
+    assert len(texts) == 1 and "약" in texts[0]
+    converse(watch, [("cancel the reminder to call mom", "reminder_cancel", "call mom"),
+                     ("what are my reminders", "reminder_query", "no reminders")])
+
+
+def test_time_here_elsewhere_and_dates(watch, converse):
+    converse(watch, [
+        ("what time is it", "time_query", "2 pm"),
+        ("what time is it in london", "time_query", "5 am in London"),
+        ("what day is christmas", "time_query", "friday"),
+        ("도쿄는 지금 몇 시야", "time_query", "오후 2시"),
+    ])
+
+
+def test_missed_events_are_reported_after_a_restart(tmp_path, clock):
+    with Assistant.load("wearable", tmp_path, clock=clock) as watch:
+        watch.handle("set a timer for 1 minute")
+    clock.advance(600)
+    with Assistant.load("wearable", tmp_path, clock=clock) as watch:
+        events = watch.poll_events()
+    assert len(events) == 1 and events[0].missed
+
+
+def test_help_cancel_and_refusal(watch, converse):
+    converse(watch, [
+        ("what are you able to do", "help", "timers"),
+        ("remind me to water the plants", "reminder_set", "when"),
+        ("never mind", "cancel", "never mind"),
+        ("play some music", "out_of_domain", "timers"),
+        ("음악 틀어 줘", "out_of_domain", "타이머"),
+    ])
+    assert watch.snapshot()["reminders"] == []
