@@ -10,7 +10,6 @@ import threading
 import time
 import tty
 from collections import Counter, deque
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +25,7 @@ from tinychat.bridges.serial_protocol import (
     parse_nack,
     parse_reply,
 )
+from tinychat.dialogue import Assistant
 from tinychat.dialogue.turn import ActionSummary, Event, Turn
 
 FAST = LinkTiming(ack_timeout=0.05, retries=2, ping_interval=0.2, silence_limit=1.0, reopen_interval=0.05)
@@ -97,7 +97,8 @@ class Device:
             view = view[os.write(self.fd, view) :]
 
     def ask(self, seq, text, lang="en", flags=0, session=None):
-        frame = Frame(MessageType.ASK, self.session if session is None else session, seq, ask_payload(text, lang), flags)
+        session = self.session if session is None else session
+        frame = Frame(MessageType.ASK, session, seq, ask_payload(text, lang), flags)
         self.write(frame.encode())
         return frame
 
@@ -360,24 +361,21 @@ def _close_quietly(fd):
 
 
 def test_real_assistant_answers_over_serial_and_a_retry_does_not_add_twice(tmp_path):
-    assistant_module = Path(__file__).parents[2] / "tinychat" / "dialogue" / "assistant.py"
-    if not assistant_module.exists():
-        pytest.skip("tinychat.dialogue.Assistant is not there yet")
-    from tinychat.dialogue import Assistant
-
-    assistant = Assistant.load("fridge", state_dir=tmp_path)
-    master, slave = _pty()
-    link = Link(assistant, os.ttyname(slave))
-    try:
-        device = Device(master).wait_for_bridge()
-        device.ask(1, "I bought 3 eggs", lang="en")
-        bought = device.answer(1, timeout=30)
-        device.ask(1, "I bought 3 eggs", lang="en", flags=Flag.RETRANSMIT)
-        assert device.answer(1, timeout=30) == bought
-        device.ask(2, "how many eggs do we have", lang="en")
-        count = device.answer(2, timeout=30)
-        assert "3" in count.text and "6" not in count.text, count
-    finally:
-        link.close()
-        os.close(master)
-        os.close(slave)
+    with Assistant.load("fridge", state_dir=tmp_path) as assistant:
+        master, slave = _pty()
+        link = Link(assistant, os.ttyname(slave))
+        try:
+            device = Device(master).wait_for_bridge()
+            device.ask(1, "I bought 3 eggs", lang="en")
+            bought = device.answer(1, timeout=30)
+            device.ask(1, "I bought 3 eggs", lang="en", flags=Flag.RETRANSMIT)  # as if the reply had been lost
+            assert device.answer(1, timeout=30) == bought
+            device.ask(2, "how many eggs do we have", lang="en")
+            count = device.answer(2, timeout=30)
+        finally:
+            link.close()
+            os.close(master)
+            os.close(slave)
+        assert (bought.intent, bought.slots) == ("inventory_add", {"item": "egg", "quantity": "3"})
+        assert count.intent == "inventory_query" and "three" in count.text and "six" not in count.text, count
+        assert [(row["item"], row["quantity"]) for row in assistant.snapshot()["inventory"]] == [("egg", 3)]
