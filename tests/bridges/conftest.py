@@ -138,8 +138,8 @@ class Watcher:
 def watcher(broker: Mosquitto) -> Iterator[Callable[..., Watcher]]:
     made: list[Watcher] = []
 
-    def make(topics: list[str] | None = None, client_id: str | None = None) -> Watcher:
-        made.append(Watcher(broker.url, topics or [f"tinychat/{DEVICE}/#", "hermes/#"], client_id))
+    def make(topics: list[str] | None = None, client_id: str | None = None, url: str | None = None) -> Watcher:
+        made.append(Watcher(url or broker.url, topics or [f"tinychat/{DEVICE}/#", "hermes/#"], client_id))
         return made[-1]
 
     yield make

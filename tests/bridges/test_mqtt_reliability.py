@@ -22,7 +22,7 @@ def _first_replies(watcher) -> dict[str, float]:
 
 def test_a_burst_of_asks_is_answered_completely_and_in_order(responder, running_bridge, watcher):
     running_bridge(responder)
-    w = watcher([f"{T}/reply", f"{T}/error"])
+    w = watcher([f"{T}/reply", f"{T}/error", f"{T}/state"])
     sent: dict[str, float] = {}
     start = time.monotonic()
     for n in range(BURST):
@@ -36,6 +36,9 @@ def test_a_burst_of_asks_is_answered_completely_and_in_order(responder, running_
     assert [r["reply"] for r in replies] == [f"noted item {n}" for n in range(BURST)]
     assert w.on(f"{T}/error") == []
     assert responder.items == [f"item {n}" for n in range(BURST)]
+
+    assert any(0 < len(state["items"]) < BURST for state in w.on(f"{T}/state")), \
+        "the state snapshot was held back until the burst ended"
 
     firsts = _first_replies(w)
     latencies = sorted(firsts[i] - sent[i] for i in sent)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from tinychat.bridges.broker_url import parse_broker_url
+from tinychat.bridges.mosquitto import Mosquitto
+from tinychat.bridges.mqtt_bridge import BridgeSettings, MqttBridge
 from tinychat.dialogue.turn import Event
 
 T = "tinychat/fridge-1"
@@ -105,3 +108,18 @@ def test_a_turn_that_fails_is_reported_and_the_bridge_keeps_serving(responder, r
                                    "id": "f1", "topic": f"{T}/ask",
                                    "bytes": len(json.dumps({"id": "f1", "text": "boom"}))}]
     assert w.on(f"{T}/reply")[0]["id"] == "f2"
+
+
+def test_a_broker_on_a_unix_socket(responder, watcher, tmp_path):
+    with Mosquitto(tmp_path / "unix-broker", unix_socket=True) as local:
+        bridge = MqttBridge(responder, BridgeSettings(device="fridge-1",
+                                                      broker=parse_broker_url(f"unix://{local.socket_path}")))
+        bridge.start()
+        try:
+            assert bridge.wait_until_connected(10)
+            w = watcher(url=local.url)
+            w.publish(f"{T}/ask", {"id": "u", "text": "cream"})
+            assert w.wait_for(lambda: w.on(f"{T}/reply"))
+            assert w.on(f"{T}/reply")[0]["reply"] == "noted cream"
+        finally:
+            bridge.stop()

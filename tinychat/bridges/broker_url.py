@@ -104,9 +104,9 @@ def read_credentials(env: Mapping[str, str] | None = None, path: Path | None = N
         if not colon or not username:
             raise BrokerRefused(f"credentials file {path}: expected one line 'username:password'")
         return Credentials(username, password)
-    username = env.get(USERNAME_VARIABLE)
-    if username:
-        return Credentials(username, env.get(PASSWORD_VARIABLE, ""))
+    from_env = env.get(USERNAME_VARIABLE)
+    if from_env:
+        return Credentials(from_env, env.get(PASSWORD_VARIABLE, ""))
     return None
 
 

@@ -40,9 +40,11 @@ def free_loopback_port() -> int:
 class Mosquitto:
     """One broker process; ``restart()`` keeps its port and its persisted sessions."""
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None, unix_socket: bool = False) -> None:
         self.workdir = Path(workdir)
         self.port = port or free_loopback_port()
+        #: with ``unix_socket``, it also listens on ``<workdir>/mqtt.sock``
+        self.socket_path = self.workdir / "mqtt.sock" if unix_socket else None
         self.binary = find_mosquitto()
         self.process: subprocess.Popen[bytes] | None = None
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -50,6 +52,7 @@ class Mosquitto:
         self.log = self.workdir / "mosquitto.log"
         self.config.write_text("\n".join([
             f"listener {self.port} 127.0.0.1",
+            *([f"listener 0 {self.socket_path}"] if self.socket_path else []),
             "allow_anonymous true",
             "persistence true",
             f"persistence_location {self.workdir}/",

@@ -222,7 +222,7 @@ class MqttBridge:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self._lock:
             connection = self._connection
-        self._inbox.put(_Inbound(message.topic, message.payload, message.mid, message.qos, connection))
+        self._inbox.put(_Inbound(message.topic, bytes(message.payload), message.mid, message.qos, connection))
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any) -> None:
         self._deliveries.delivered(mid)
@@ -241,20 +241,27 @@ class MqttBridge:
             try:
                 if inbound is not None:
                     self._serve(inbound)
-                if time.monotonic() >= next_poll:
+                polled = time.monotonic() >= next_poll
+                if polled:
                     self._publish_events(self.responder.poll_events())
                     next_poll = time.monotonic() + self.settings.poll_interval_s
-                if self._state_stale.is_set() and self._inbox.empty():
+                # after the turns in hand, or at the poll interval while a burst keeps coming
+                if self._state_stale.is_set() and (polled or self._inbox.empty()):
                     self._publish_state()
             except Exception:
                 log.exception("the bridge's worker hit an error; it goes on serving")
 
     def _serve(self, inbound: _Inbound) -> None:
         ack = self._ack_once_answered(inbound)
-        if inbound.topic == hermes.QUERY_TOPIC:
-            self._answer_query(inbound, ack)
-        else:
-            self._answer_ask(inbound, ack)
+        try:
+            if inbound.topic == hermes.QUERY_TOPIC:
+                self._answer_query(inbound, ack)
+            else:
+                self._answer_ask(inbound, ack)
+        except Exception as err:  # a message that trips a bug must not come back forever
+            log.exception("serving a message on %s failed", inbound.topic)
+            bad = BadMessage("internal_error", f"{type(err).__name__}: {err}")
+            self._send(self.topics.error, error_payload(bad, inbound.topic, len(inbound.payload)), then=ack)
 
     def _answer_ask(self, inbound: _Inbound, ack: Callable[[], None]) -> None:
         try:
