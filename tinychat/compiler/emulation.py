@@ -23,7 +23,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from tinychat.runtime.bundle import BundleError, BundleManifest, check_files, read_manifest, verify_bundle
+from tinychat.runtime.bundle import (
+    BundleError,
+    BundleManifest,
+    check_files,
+    read_manifest,
+    sha256_file,
+    verify_bundle,
+)
 from tinychat.runtime.parser import MODELS_DIR, Parser
 
 DEBIAN_RELEASE = "bookworm"
@@ -41,6 +48,9 @@ QEMU_PROGRAMS = ("qemu-aarch64-static", "qemu-aarch64")
 #: bits of AT_HWCAP (Linux arch/arm64 hwcap.h) that tell the emulated cores apart
 HWCAP_BITS = {"asimd": 1, "atomics": 8, "asimdhp": 10, "asimdrdm": 12, "lrcpc": 15, "asimddp": 20}
 AT_HWCAP = 16
+#: utterances ``verify_emulated`` parses in the guest and on the host
+VERIFY_UTTERANCES = 20
+GUEST_TIMEOUT_S = 600
 
 
 class EmulationError(OSError):
@@ -169,15 +179,14 @@ def check_emulatable(bundle: Path, manifest: BundleManifest) -> None:
                           f"{manifest.library}); only aarch64 Linux CPU bundles run under qemu-aarch64")
 
 
-def run_emulated(bundle: Path, texts: list[str], cpu: str | None = None, sysroot: Path | None = None,
-                 progress: Any = print, timeout: float = 600) -> EmulatedRun:
-    """Load ``bundle`` in the emulated board (its own core unless ``cpu``), check its golden output, parse."""
+def run_emulated(bundle: Path, texts: list[str], sysroot: Path | None = None, progress: Any = print) -> EmulatedRun:
+    """Load ``bundle`` in the emulated board (its target's core), check its golden output, parse ``texts``."""
     manifest = read_manifest(bundle)
     check_files(bundle, manifest)
     check_emulatable(bundle, manifest)
     qemu = find_qemu()
     root = ensure_sysroot(sysroot, progress)
-    chosen, note = (cpu, "") if cpu else emulated_cpu(manifest.target, qemu_cpus(qemu))
+    chosen, note = emulated_cpu(manifest.target, qemu_cpus(qemu))
     request = json.dumps({"bundle": str(bundle.resolve()), "texts": texts})
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as packages:  # the tinychat package alone, not the host's site-packages
@@ -187,9 +196,9 @@ def run_emulated(bundle: Path, texts: list[str], cpu: str | None = None, sysroot
         guest = [qemu, "-L", str(root), str(root / "usr/bin/python3.11"), "-S", "-m", "tinychat.compiler.emulation"]
         try:
             done = subprocess.run(guest, input=request, capture_output=True, text=True, env=env, cwd=packages,
-                                  timeout=timeout)
+                                  timeout=GUEST_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise EmulationError(f"{bundle}: the emulated run ({chosen}) took over {timeout:.0f}s") from None
+            raise EmulationError(f"{bundle}: the emulated run ({chosen}) took over {GUEST_TIMEOUT_S}s") from None
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
         raise EmulationError(f"{bundle}: the emulated run ({chosen}) failed with status {done.returncode}: "
@@ -212,7 +221,6 @@ def quantized_reference_parser(model_dir: Path, quant: str) -> Parser:
 def builtin_model_of(manifest: BundleManifest) -> Path | None:
     """The built-in model directory the bundle was compiled from, if it is one."""
     from tinychat.model.checkpoint import WEIGHTS
-    from tinychat.runtime.bundle import sha256_file
 
     for model_dir in sorted(MODELS_DIR.iterdir()) if MODELS_DIR.is_dir() else []:
         if (model_dir / WEIGHTS).is_file() and sha256_file(model_dir / WEIGHTS) == manifest.model_hash:
@@ -220,20 +228,20 @@ def builtin_model_of(manifest: BundleManifest) -> Path | None:
     return None
 
 
-def verify_emulated(bundle: Path, count: int = 20, model_dir: Path | None = None, progress: Any = print) -> list[str]:
-    """``verify_bundle``, then the golden check and ``count`` parses under qemu, compared with the host."""
+def verify_emulated(bundle: Path, progress: Any = print) -> list[str]:
+    """``verify_bundle``, then the golden check and some parses under qemu, compared with the host."""
     from tinychat.data.synth import CorpusBuilder
     from tinychat.domain.spec import DomainSpec
 
     done = verify_bundle(bundle)
     manifest = read_manifest(bundle)
     spec = DomainSpec.model_validate_json((bundle / "domain.json").read_text(encoding="utf-8"))
-    texts = [example.text for example in CorpusBuilder(spec).build(count, seed=0, split="test")]
+    texts = [example.text for example in CorpusBuilder(spec).build(VERIFY_UTTERANCES, seed=0, split="test")]
     run = run_emulated(bundle, texts, progress=progress)
     done.append(f"emulated: qemu-aarch64 QEMU_CPU={run.cpu} ({run.machine}, hwcaps {' '.join(run.hwcaps)})"
                 + (f"; {run.cpu_note}" if run.cpu_note else ""))
     done.append(f"golden output under emulation: max |logit difference| {run.golden_difference:.2e}")
-    model_dir = model_dir or builtin_model_of(manifest)
+    model_dir = builtin_model_of(manifest)
     if model_dir is None:
         done.append(f"actions: {len(texts)} parsed under emulation, not compared (its model is not built in here)")
         return done
