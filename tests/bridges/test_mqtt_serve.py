@@ -93,3 +93,9 @@ def test_serve_refuses_a_remote_broker_before_loading_anything(capsys, connectio
 def test_serve_needs_something_to_serve(capsys, tmp_path):
     assert main(["serve", "--domain", "fridge", "--state", str(tmp_path)]) == 2
     assert "give --mqtt URL, --serial PORT, or both" in capsys.readouterr().err
+
+
+def test_a_serial_port_that_fails_stops_serve_with_an_error(capsys, tmp_path):
+    code = main(["serve", "--domain", "fridge", "--state", str(tmp_path), "--serial", str(tmp_path / "no-such-tty")])
+    assert code == 2
+    assert "no-such-tty" in capsys.readouterr().err
