@@ -6,7 +6,7 @@ import json
 
 from tinychat.bridges.broker_url import parse_broker_url
 from tinychat.bridges.mosquitto import Mosquitto
-from tinychat.bridges.mqtt_bridge import BridgeSettings, MqttBridge
+from tinychat.bridges.mqtt_bridge import MAX_PACKET_BYTES, BridgeSettings, MqttBridge
 from tinychat.dialogue.turn import Event
 
 T = "tinychat/fridge-1"
@@ -123,3 +123,12 @@ def test_a_broker_on_a_unix_socket(responder, watcher, tmp_path):
             assert w.on(f"{T}/reply")[0]["reply"] == "noted cream"
         finally:
             bridge.stop()
+
+
+def test_payloads_over_the_packet_limit_never_reach_the_bridge(responder, running_bridge, watcher):
+    running_bridge(responder)
+    w = watcher()
+    w.publish(f"{T}/ask", {"id": "huge", "text": "x" * (MAX_PACKET_BYTES + 1)})
+    w.publish(f"{T}/ask", {"id": "next", "text": "figs"})
+    assert w.wait_for(lambda: w.on(f"{T}/reply"))
+    assert [r["id"] for r in w.on(f"{T}/reply")] == ["next"] and w.on(f"{T}/error") == []
