@@ -18,7 +18,7 @@ def test_a_query_is_answered_with_the_intent_and_changes_nothing(responder, runn
     running_bridge(responder, parser=fridge_parser)
     w = watcher()
     w.publish("hermes/nlu/query", {"input": "add 3 apples to the fridge", "id": "q1", "siteId": "kitchen",
-                                   "sessionId": "s1"})
+                                   "sessionId": "s1", "customData": "from the hall"})
     assert w.wait_for(lambda: w.on("hermes/intent/inventory_add") and w.on("hermes/nlu/intentParsed"))
     parsed = w.on("hermes/nlu/intentParsed")[0]
     assert parsed["input"] == "add 3 apples to the fridge"
@@ -29,7 +29,7 @@ def test_a_query_is_answered_with_the_intent_and_changes_nothing(responder, runn
                                  "value": {"kind": "Number", "value": 3}}
     assert slots["item"]["value"] == {"kind": "Custom", "value": "apple"}
     intent = w.on("hermes/intent/inventory_add")[0]
-    assert {k: intent[k] for k in parsed} == parsed and intent["customData"] is None
+    assert {k: intent[k] for k in parsed} == parsed and intent["customData"] == "from the hall"
     assert responder.items == [] and responder.applied == {}
     assert not w.on("tinychat/fridge-1/reply")
 

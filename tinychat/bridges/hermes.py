@@ -36,6 +36,7 @@ class NluQuery(BaseModel):
     site_id: str = Field(default="default", alias="siteId")
     session_id: str | None = Field(default=None, alias="sessionId")
     intent_filter: list[str] | None = Field(default=None, alias="intentFilter")
+    custom_data: str | None = Field(default=None, alias="customData")
 
 
 def read_query(payload: bytes) -> NluQuery:
@@ -55,14 +56,14 @@ def answer_query(query: NluQuery, action: Action, spec: DomainSpec) -> list[tupl
     recognised = action.intent != OUT_OF_DOMAIN and (
         query.intent_filter is None or action.intent in query.intent_filter)
     if not recognised:
-        return [(NOT_RECOGNIZED_TOPIC, {"input": query.input, **ids, "customData": None})]
+        return [(NOT_RECOGNIZED_TOPIC, {"input": query.input, **ids, "customData": query.custom_data})]
     parsed = {
         "input": query.input,
         **ids,
         "intent": {"intentName": action.intent, "confidenceScore": action.confidence},
         "slots": [hermes_slot(spec, action.intent, name, value) for name, value in action.slots.items()],
     }
-    return [(PARSED_TOPIC, parsed), (intent_topic(action.intent), {**parsed, "customData": None})]
+    return [(PARSED_TOPIC, parsed), (intent_topic(action.intent), {**parsed, "customData": query.custom_data})]
 
 
 def hermes_slot(spec: DomainSpec, intent_name: str, slot_name: str, value: int | str) -> dict[str, Any]:
