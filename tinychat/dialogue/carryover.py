@@ -30,8 +30,8 @@ _ELLIPSIS = [
     re.compile(r"^(?P<x>.+?)(?:도|는|은)요?\??$"),
 ]
 _PRONOUNS = re.compile(r"\b(?:it|that|them|those|this|these|one)\b|그거|그것|이거|이것|저거|걔")
-YES = frozenset("yes yeah yep yup sure ok okay please do do it go ahead correct right 네 예 응 어 그래 좋아 맞아 "
-                "네 맞아요 응 해 줘 그래 줘 ㅇㅇ".split())
+YES = frozenset("yes yeah yep yup sure ok okay please do do it go ahead correct right "
+                "네 예 응 어 그래 좋아 맞아 네 맞아요 응 해 줘 그래 줘 ㅇㅇ".split())
 NO = frozenset("no nope nah dont don't stop 아니 아니요 아뇨 아니야 싫어 하지 마 ㄴㄴ".split())
 
 

@@ -52,7 +52,8 @@ def print_event(event: Event, out: TextIO) -> None:
     print(f"[{event.kind}{late}] {event.text}", file=out, flush=True)
 
 
-def say(assistant: Assistant, text: str, as_json: bool, out: TextIO = sys.stdout) -> None:
+def say(assistant: Assistant, text: str, as_json: bool, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     turn = assistant.handle(text)
     if as_json:
         body = turn.to_json()
@@ -62,8 +63,9 @@ def say(assistant: Assistant, text: str, as_json: bool, out: TextIO = sys.stdout
         print_turn(turn, out)
 
 
-def chat(assistant: Assistant, out: TextIO = sys.stdout, poll_seconds: float = 0.5) -> None:
+def chat(assistant: Assistant, out: TextIO | None = None, poll_seconds: float = 0.5) -> None:
     """Read lines until EOF or "quit", with line editing and history; events print as they fire."""
+    out = out or sys.stdout
     history = assistant.store.state_dir / "chat_history"
     readline = _readline(history)
     stop = threading.Event()
@@ -104,8 +106,10 @@ def _readline(history: Path):  # noqa: ANN202
     return readline
 
 
-def demo(domains: list[str], state_root: Path | None, out: TextIO = sys.stdout, then_chat: str | None = None) -> None:
+def demo(domains: list[str], state_root: Path | None, out: TextIO | None = None,
+         then_chat: str | None = None) -> None:
     """Run the scripted showcase on fresh state, then (on a terminal) hand over to chat."""
+    out = out or sys.stdout
     root = state_root or Path(tempfile.mkdtemp(prefix="tinychat-demo-"))
     for domain in domains:
         print(f"\n=== {domain} ===", file=out)

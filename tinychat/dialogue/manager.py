@@ -211,7 +211,8 @@ class _Turn:
             if slot.type in (SlotType.entity, SlotType.text) and slot.name in self.context.last_slots:
                 value = carryover.ellipsis_value(self.spec, slot, self.text)
                 if value is not None:
-                    kept = {k: v for k, v in self.context.last_slots.items() if k not in (slot.name, "quantity", "unit")}
+                    dropped = (slot.name, "quantity", "unit")
+                    kept = {k: v for k, v in self.context.last_slots.items() if k not in dropped}
                     return last, {**kept, slot.name: value}
                 return None
         return None
@@ -220,13 +221,13 @@ class _Turn:
         """"remove it": a missing required slot takes the last action's value of the same kind."""
         if not carryover.refers_back(self.text):
             return
-        last_intent = self.context.last_intent
+        last_intent, last_slots = self.context.last_intent, self.context.last_slots
         for slot in self.spec.intent(intent).slots:
             if slot.name in slots or not slot.required or not last_intent:
                 continue
             for other in self.spec.intent(last_intent).slots:
-                if other.type == slot.type and other.catalogue == slot.catalogue and other.name in self.context.last_slots:
-                    slots[slot.name] = self.context.last_slots[other.name]
+                if other.type == slot.type and other.catalogue == slot.catalogue and other.name in last_slots:
+                    slots[slot.name] = last_slots[other.name]
 
     # ------------------------------------------------------------------ acting
     def _proceed(self, intent_name: str, slots: dict[str, SlotValue]) -> Turn:

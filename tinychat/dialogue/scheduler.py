@@ -34,7 +34,8 @@ def local(stamp: str, now: datetime) -> datetime:
 
 
 def schedule(db: sqlite3.Connection, kind: str, due: datetime, now: datetime, lang: str, *, intent: str,
-             values: dict[str, str], label: str = "", repeat: str | None = None, data: dict[str, Any] | None = None) -> int:
+             values: dict[str, str], label: str = "", repeat: str | None = None,
+             data: dict[str, Any] | None = None) -> int:
     """Store an item; ``intent``'s "fired" reply with ``values`` is what its event will say."""
     payload = {"intent": intent, "values": values, **(data or {})}
     cursor = db.execute(
@@ -68,7 +69,8 @@ def fire_due(db: sqlite3.Connection, now: datetime, started_at: datetime, replie
         db.row_factory = None
     events = []
     for row in due:
-        db.execute("UPDATE schedule SET status = 'fired', fired_at = ?, reported = 1 WHERE id = ?", (utc(now), row["id"]))
+        db.execute("UPDATE schedule SET status = 'fired', fired_at = ?, reported = 1 WHERE id = ?",
+                   (utc(now), row["id"]))
         data = json.loads(row["data"])
         if row["repeat"] in _REPEATS:
             when = local(row["due_at"], now)

@@ -84,50 +84,56 @@ class StateStore:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        existed = self.path.exists() and self.path.stat().st_size > 0
         try:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA busy_timeout = 30000")
-            if existed:
-                self._check_ours(db)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
-            self._migrate(db)
         except sqlite3.DatabaseError as err:
-            raise StateError(
-                f"{self.path} is damaged or not an SQLite database ({err}). It was left as it is; "
-                f"move it aside (or run with --recover-state, which keeps it as {self.path.name}.bad-<time>) "
-                "to start with empty state"
-            ) from None
+            raise self._damaged(err) from None
+        db.execute("BEGIN IMMEDIATE")  # one process checks and migrates at a time
+        try:
+            self._check_and_migrate(db)
+        except sqlite3.DatabaseError as err:
+            db.execute("ROLLBACK")
+            raise self._damaged(err) from None
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         return db
 
-    def _check_ours(self, db: sqlite3.Connection) -> None:
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        if app_id != APPLICATION_ID:
-            raise StateError(
-                f"{self.path} is an SQLite database but not tinychat's (application_id {app_id:#x}). "
-                f"It was left as it is; point --state at another directory, or move the file aside "
-                "(--recover-state keeps it as a .bad copy and starts empty)"
-            )
-        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {verdict}")
+    def _damaged(self, err: Exception) -> StateError:
+        return StateError(
+            f"{self.path} is damaged or not an SQLite database ({err}). It was left as it is; "
+            f"move it aside (or run with --recover-state, which keeps it as {self.path.name}.bad-<time>) "
+            "to start with empty state"
+        )
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
+    def _check_and_migrate(self, db: sqlite3.Connection) -> None:
+        tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
+        if tables:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise StateError(
+                    f"{self.path} is an SQLite database but not tinychat's (application_id {app_id:#x}). "
+                    f"It was left as it is; point --state at another directory, or move the file aside "
+                    "(--recover-state keeps it as a .bad copy and starts empty)"
+                )
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {verdict}")
         if version > len(MIGRATIONS):
             raise StateError(
                 f"{self.path} has schema version {version}, newer than this tinychat knows "
                 f"({len(MIGRATIONS)}); upgrade tinychat rather than lose data"
             )
         for number in range(version, len(MIGRATIONS)):
-            db.execute("BEGIN IMMEDIATE")
             for statement in _statements(MIGRATIONS[number]):
                 db.execute(statement)
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {number + 1}")
-            db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

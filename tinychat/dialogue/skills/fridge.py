@@ -62,8 +62,10 @@ def inventory_remove(req: Request) -> Outcome:
 def _undo_remove(req: Request, undo: dict[str, Any]) -> None:
     rows = undo["restore"]
     req.db.execute("DELETE FROM inventory WHERE item = ?", (rows[0][1],))
-    req.db.executemany("INSERT INTO inventory (id, item, quantity, unit, added_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       [tuple(r) for r in rows])
+    req.db.executemany(
+        "INSERT INTO inventory (id, item, quantity, unit, added_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [tuple(r) for r in rows],
+    )
 
 
 def inventory_query(req: Request) -> Outcome:
@@ -212,7 +214,8 @@ def snapshot(db: Any) -> dict[str, Any]:
     inventory = [{"item": i, "quantity": q, "unit": u, "added_at": a, "expires_at": e}
                  for i, q, u, a, e in db.execute("SELECT item, quantity, unit, added_at, expires_at FROM inventory "
                                                   "ORDER BY item, added_at")]
-    lists: dict[str, list[dict[str, Any]]] = {name: [] for (name,) in db.execute("SELECT name FROM lists ORDER BY name")}
+    names = db.execute("SELECT name FROM lists ORDER BY name")
+    lists: dict[str, list[dict[str, Any]]] = {name: [] for (name,) in names}
     for name, item, quantity in db.execute("SELECT list, item, quantity FROM list_items ORDER BY list, added_at"):
         lists.setdefault(name, []).append({"item": item, "quantity": quantity})
     return {"inventory": inventory, "lists": lists}
