@@ -13,14 +13,15 @@ from tinychat.domain.normalise import parse_quantity
 from tinychat.domain.spec import DomainSpec, Slot
 from tinychat.domain.utterance import normalise_utterance
 
+_KO_COUNTERS = "개|병|팩|봉지|통|캔|송이|판|줄|장|마리|묶음|그릇|잔"
 _CORRECTION = [
     re.compile(r"^(?:no,? |actually,? |sorry,? |oh,? |wait,? )*(?:make (?:it|that)|change (?:it|that) to|"
                r"(?:it|that) should be|i meant|i said) (?P<n>.+?)(?: instead| please)?$"),
     re.compile(r"^(?:no,? |actually,? |sorry,? )+(?P<n>[\w ]+?)(?: instead)?$"),
     re.compile(r"^(?P<n>[\w ]+?) instead$"),
-    re.compile(r"^(?:아니,? ?|아니요,? ?|아니 아니,? ?)?(?P<n>\S+?(?:개|병|팩|봉지|통|캔|송이|판|줄|장|마리|묶음|그릇|잔)?)"
+    re.compile(rf"^(?:아니,? ?|아니요,? ?|아니 아니,? ?)?(?P<n>\S+?(?:{_KO_COUNTERS})?)"
                r"(?:로|으로) (?:해 ?줘|해 ?주세요|바꿔 ?줘|바꿔 ?주세요|변경해 ?줘|수정해 ?줘|할게|해)$"),
-    re.compile(r"^아니,? ?(?P<n>\S+?(?:개|병|팩|봉지|통|캔|송이|판|줄|장|마리|묶음))$"),
+    re.compile(rf"^아니,? ?(?P<n>\S+?(?:{_KO_COUNTERS}))$"),
 ]
 _ELLIPSIS = [
     re.compile(r"^(?:and|also|plus|oh and|and also) (?:some |the |a |an )?(?P<x>.+?)(?: too| as well)?\??$"),
