@@ -106,3 +106,13 @@ def test_help_and_refusal(fridge, converse):
 def test_reply_language_follows_the_utterance(fridge, converse):
     assert fridge.handle("I bought milk").lang == "en"
     assert fridge.handle("우유 샀어").lang == "ko"
+
+
+def test_korean_correction_and_follow_up(fridge, converse):
+    converse(fridge, [
+        ("우유 한 병 샀어", "inventory_add", "우유 1병"),
+        ("아니 두 병으로 해 줘", "inventory_add", "우유 2병"),
+        ("목록에 추가해 줘", "list_add", "뭘 추가할까요"),
+        ("버터", "list_add", "버터"),
+    ])
+    assert [(r["item"], r["quantity"]) for r in fridge.snapshot()["inventory"]] == [("milk", 2)]

@@ -19,9 +19,9 @@ _CORRECTION = [
                r"(?:it|that) should be|i meant|i said) (?P<n>.+?)(?: instead| please)?$"),
     re.compile(r"^(?:no,? |actually,? |sorry,? )+(?P<n>[\w ]+?)(?: instead)?$"),
     re.compile(r"^(?P<n>[\w ]+?) instead$"),
-    re.compile(rf"^(?:아니,? ?|아니요,? ?|아니 아니,? ?)?(?P<n>\S+?(?:{_KO_COUNTERS})?)"
+    re.compile(rf"^(?:아니,? ?|아니요,? ?|아니 아니,? ?)?(?P<n>\S+?(?: ?(?:{_KO_COUNTERS}))?)"
                r"(?:로|으로) (?:해 ?줘|해 ?주세요|바꿔 ?줘|바꿔 ?주세요|변경해 ?줘|수정해 ?줘|할게|해)$"),
-    re.compile(rf"^아니,? ?(?P<n>\S+?(?:{_KO_COUNTERS}))$"),
+    re.compile(rf"^아니,? ?(?P<n>\S+?(?: ?(?:{_KO_COUNTERS})))$"),
 ]
 _ELLIPSIS = [
     re.compile(r"^(?:and|also|plus|oh and|and also) (?:some |the |a |an )?(?P<x>.+?)(?: too| as well)?\??$"),

@@ -121,13 +121,13 @@ class _Turn:
         sure = action.confidence >= ACT_THRESHOLD
         if sure and action.intent == "cancel":
             return self._say("cancelled", "cancel")
+        revised = self._correction()
+        if revised is not None:
+            return revised
         if sure and action.intent in ("confirm", "deny") or carryover.plain_answer(self.text):
             return self._say("nothing_pending", action.intent if sure else "confirm")
         if sure and action.intent == "help":
             return self._reply(self.m.replies.capabilities(self.lang), ActionSummary(intent="help"))
-        revised = self._correction()
-        if revised is not None:
-            return revised
         repeated = self._ellipsis()
         if repeated is not None:
             return self._proceed(repeated[0], repeated[1])
