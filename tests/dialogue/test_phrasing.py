@@ -1,0 +1,53 @@
+"""Values in words: English plurals and number words, Korean counters, clock times and days."""
+
+from datetime import date
+
+import pytest
+
+from tinychat.dialogue.phrasing import Phrasing, day_words, detect_language, duration_words, time_words
+from tinychat.domain.builtin import builtin_spec
+
+FRIDGE = Phrasing(builtin_spec("fridge"))
+
+
+@pytest.mark.parametrize(("item", "quantity", "unit", "lang", "words"), [
+    ("egg", 1, None, "en", "one egg"),
+    ("egg", 12, None, "en", "12 eggs"),
+    ("milk", 2, "bottle", "en", "two bottles of milk"),
+    ("milk", 1, "bottle", "en", "one bottle of milk"),
+    ("milk", 2, None, "en", "two cartons of milk"),
+    ("milk", None, None, "en", "milk"),
+    ("egg", None, None, "en", "eggs"),
+    ("milk", 2, "bottle", "ko", "우유 2병"),
+    ("egg", 10, None, "ko", "계란 10개"),
+    ("milk", 3, None, "ko", "우유 3팩"),
+])
+def test_amounts(item, quantity, unit, lang, words):
+    assert FRIDGE.amount("food", item, quantity, unit, lang) == words
+
+
+@pytest.mark.parametrize(("value", "lang", "words"), [
+    ("18:30", "en", "6:30 pm"), ("07:00", "en", "7 am"), ("12:00", "en", "noon"), ("00:00", "en", "midnight"),
+    ("15:30", "ko", "오후 3시 30분"), ("07:00", "ko", "오전 7시"),
+])
+def test_times(value, lang, words):
+    assert time_words(value, lang) == words
+
+
+@pytest.mark.parametrize(("seconds", "lang", "words"), [
+    (5400, "en", "one hour and 30 minutes"), (60, "en", "one minute"), (30, "ko", "30초"), (3900, "ko", "1시간 5분"),
+])
+def test_durations(seconds, lang, words):
+    assert duration_words(seconds, lang) == words
+
+
+def test_days():
+    today = date(2026, 11, 23)  # a Monday
+    assert day_words(date(2026, 11, 24), today, "en") == "tomorrow"
+    assert day_words(date(2026, 11, 27), today, "en") == "on Friday"
+    assert day_words(date(2026, 12, 25), today, "ko") == "12월 25일"
+
+
+@pytest.mark.parametrize(("text", "lang"), [("우유 있어?", "ko"), ("milk please", "en"), ("2", "ko")])
+def test_language_of_an_utterance(text, lang):
+    assert detect_language(text, fallback="ko") == lang
