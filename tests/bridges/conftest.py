@@ -92,7 +92,7 @@ class Watcher:
                                   protocol=mqtt.MQTTv5)
         self.client.reconnect_delay_set(0.1, 0.5)  # type: ignore[arg-type]
         self.client.max_queued_messages_set(0)
-        self.client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
+        self.client.on_connect = lambda c, *_: self._subscribe(c, topics)
         self.client.on_message = self._on_message
         self.subscribed = threading.Event()
         self.client.on_subscribe = lambda *_: self.subscribed.set()
@@ -101,6 +101,11 @@ class Watcher:
         self.client.connect(address.host, address.port, clean_start=False, properties=properties)
         self.client.loop_start()
         assert self.subscribed.wait(5), "the watcher could not subscribe"
+
+    @staticmethod
+    def _subscribe(client: mqtt.Client, topics: list[str]) -> None:
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the bridge does
+        client.subscribe([(t, 1) for t in topics])
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:

@@ -67,3 +67,19 @@ def test_asks_survive_a_broker_restart_in_the_middle_of_a_burst(broker, responde
     assert first_order == sorted(first_order, key=lambda i: int(i[1:])), "first answers out of order"
     print(f"\nbroker restart after {answered_before} answers: all {BURST} answered, none applied twice, "
           f"{len(w.on(f'{T}/reply')) - BURST} repeated replies")
+
+
+def test_one_ask_at_a_time_round_trip_latency(responder, running_bridge, watcher):
+    running_bridge(responder)
+    w = watcher([f"{T}/reply"])
+    latencies = []
+    for n in range(200):
+        start = time.monotonic()
+        w.publish(f"{T}/ask", {"id": f"s{n}", "text": f"item {n}"})
+        assert w.wait_for(lambda n=n: len(w.on(f"{T}/reply")) > n)
+        latencies.append(time.monotonic() - start)
+    latencies.sort()
+    print(f"\nMQTT one at a time: median {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p95 {latencies[int(0.95 * len(latencies)) - 1] * 1000:.1f} ms per ask → reply")
+    assert [r["id"] for r in w.on(f"{T}/reply")] == [f"s{n}" for n in range(200)]
+    assert statistics.median(latencies) < 0.02, "small writes held back (TCP_NODELAY lost?)"

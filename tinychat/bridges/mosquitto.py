@@ -57,6 +57,7 @@ class Mosquitto:
             "persistence true",
             f"persistence_location {self.workdir}/",
             f"max_queued_messages {MAX_QUEUED_MESSAGES}",
+            "set_tcp_nodelay true",  # small replies go out at once, not after a delayed ACK
             f"log_dest file {self.log}",
             "log_type error",
             "log_type warning",
