@@ -116,3 +116,16 @@ def test_korean_correction_and_follow_up(fridge, converse):
         ("버터", "list_add", "버터"),
     ])
     assert [(r["item"], r["quantity"]) for r in fridge.snapshot()["inventory"]] == [("milk", 2)]
+
+
+def test_every_fridge_intent_in_korean(fridge, converse):
+    converse(fridge, [
+        ("우유 샀어", "inventory_add", "우유"),
+        ("우유 언제까지 먹어도 돼?", "expiry_query", "7일 남았어요"),
+        ("곧 상하는 거 있어?", "expiry_query", "없어요"),
+        ("장보기 목록에 사과 추가해 줘", "list_add", "사과"),
+        ("장보기 목록에서 사과 빼 줘", "list_remove", "사과를 뺐어요"),
+        ("장보기 목록에 추가해 줘", "list_add", "뭘 추가할까요"),
+        ("취소", "cancel", "취소"),
+    ])
+    assert fridge.snapshot()["lists"] == {"shopping": []}

@@ -108,3 +108,16 @@ def test_help_cancel_and_refusal(watch, converse):
         ("음악 틀어 줘", "out_of_domain", "타이머"),
     ])
     assert watch.snapshot()["reminders"] == []
+
+
+def test_every_watch_intent_in_korean(watch, converse):
+    converse(watch, [
+        ("5분 타이머 맞춰 줘", "timer_set", "5분"),
+        ("타이머 얼마나 남았어?", "timer_query", "남았어요"),
+        ("타이머 꺼 줘", "timer_cancel", "껐어요"),
+        ("오후 6시 알람 맞춰 줘", "alarm_set", "오후 6시"),
+        ("알람 뭐 있어?", "alarm_query", "오후 6시"),
+        ("5시에 약 먹으라고 알려 줘", "reminder_set", "약"),
+        ("리마인더 뭐 있어?", "reminder_query", "약"),
+        ("뭐 할 수 있어?", "help", "타이머"),
+    ])
