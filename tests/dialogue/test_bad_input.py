@@ -57,3 +57,11 @@ def test_no_network_connection_is_ever_opened(tmp_path, monkeypatch):
             for text in texts:
                 assert assistant.handle(text).reply
             assistant.poll_events()
+
+
+def test_nonsense_is_not_taken_as_the_answer_to_a_pending_question(tmp_path):
+    with Assistant.load("fridge", tmp_path) as fridge:
+        assert fridge.handle("add to the shopping list").pending
+        fridge.handle("Ø" * 5000)
+        fridge.handle("ℵ∞≈" * 30)
+        assert fridge.snapshot()["lists"] == {}

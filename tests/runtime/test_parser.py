@@ -6,6 +6,7 @@ import pytest
 
 from tinychat import Action, Parser
 from tinychat.domain.action import OUT_OF_DOMAIN
+from tinychat.domain.builtin import builtin_spec
 from tinychat.domain.spec import SlotType
 from tinychat.runtime.parser import UnknownModelError
 
@@ -89,3 +90,10 @@ def test_other_scripts_are_out_of_domain(shipped_parser):
 def test_unknown_model_is_named():
     with pytest.raises(UnknownModelError, match="toaster"):
         Parser.load("toaster")
+
+
+@pytest.mark.parametrize("text", ["2" * 5000, "add " + "milk " * 400 + "to the list"])
+def test_an_action_cut_off_by_the_token_budget_keeps_only_what_is_whole(text):
+    action = Parser.load("fridge").parse(text)
+    assert action.intent in builtin_spec("fridge").intent_names
+    assert all(isinstance(value, int | str) and value != "" for value in action.slots.values())

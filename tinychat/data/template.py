@@ -129,7 +129,8 @@ def placeholders(node: _Node) -> set[str]:
     return names
 
 
-_PARTICLE_PAIRS = [("을", "를"), ("이", "가"), ("은", "는"), ("과", "와"), ("으로", "로"), ("아", "야"), ("이랑", "랑"), ("이에요", "예요")]
+_PARTICLE_PAIRS = [("을", "를"), ("이", "가"), ("은", "는"), ("과", "와"), ("으로", "로"), ("아", "야"), ("이랑", "랑"),
+                   ("이에요", "예요")]
 _DIGIT_HAS_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False,
                     "6": True, "7": True, "8": True, "9": False}
 

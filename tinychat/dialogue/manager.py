@@ -30,7 +30,8 @@ from tinychat.dialogue.turn import ActionSummary, Turn
 from tinychat.dialogue.when import resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
-from tinychat.runtime.parser import Parser
+from tinychat.domain.utterance import normalise_utterance
+from tinychat.runtime.parser import Parser, in_known_script
 
 #: act on a parse at least this sure of its intent
 ACT_THRESHOLD = 0.5
@@ -167,7 +168,7 @@ class _Turn:
             return whole
         if sure and action.intent not in _CONTROL and action.intent != intent:
             return None
-        if whole is not None and carryover.plain_answer(self.text) is None:
+        if whole is not None and carryover.plain_answer(self.text) is None and _could_be_a_name(self.text, self.spec):
             return whole
         for name, value in action.slots.items():
             other = self.spec.intent(action.intent).slot(name)
@@ -313,3 +314,14 @@ class _Turn:
         pending = self.context.pending
         text = text[:1].upper() + text[1:]
         return Turn(reply=text, lang=self.lang, action=action, pending=pending.question if pending else None)
+
+
+#: a free-text answer ("paper towels", "call the plumber") is a phrase, not a paragraph
+MAX_FREE_TEXT_WORDS, MAX_FREE_TEXT_CHARS = 8, 60
+
+
+def _could_be_a_name(text: str, spec: DomainSpec) -> bool:
+    """Whether an answer is short and in a script the domain speaks, so it may be taken as free text."""
+    words = normalise_utterance(text)
+    return (0 < len(words.split()) <= MAX_FREE_TEXT_WORDS and len(words) <= MAX_FREE_TEXT_CHARS
+            and in_known_script(words, spec.languages))

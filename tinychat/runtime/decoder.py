@@ -23,6 +23,8 @@ class Decoded:
     confidence: float
     #: how many times the model ran (prefill counts once); forced tokens are batched
     model_calls: int
+    #: False when the token budget or the context ran out before the action was finished
+    complete: bool = True
 
 
 class ConstrainedDecoder:
@@ -47,7 +49,7 @@ class ConstrainedDecoder:
             raise DecodeError(f"action grammar rejected: {matcher.get_error()}")
         logits = self.backend.prefill(prompt_ids)
         calls, written, pending = 1, [], []
-        confidence, intent_done = 1.0, False
+        confidence, intent_done, complete = 1.0, False, False
         room = self.backend.config.max_position_embeddings - len(prompt_ids)
         for _ in range(min(self.max_tokens, room)):
             allowed = self._allowed(matcher)
@@ -64,6 +66,7 @@ class ConstrainedDecoder:
                 if not intent_done:
                     confidence *= probability
             if token == self.tokenizer.eos_id:
+                complete = True
                 break
             if not matcher.consume_token(token):
                 raise DecodeError(f"grammar engine refused token {token}: {matcher.get_error()}")
@@ -71,8 +74,9 @@ class ConstrainedDecoder:
             pending.append(token)
             intent_done = intent_done or " " in self.tokenizer.decode(written)
             if matcher.is_stopped():
+                complete = True
                 break
-        return Decoded(self.tokenizer.decode(written), confidence, calls)
+        return Decoded(self.tokenizer.decode(written), confidence, calls, complete)
 
     def _allowed(self, matcher: llguidance.LLMatcher) -> np.ndarray:
         fill_next_token_bitmask(matcher, self._bitmask)

@@ -71,6 +71,14 @@ def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str) -> 
             action.slots[slot.name] = found
 
 
+def _finished_part(target: str) -> str | None:
+    """What of a cut-off target is whole: the intent and the slots already closed (None: not even the intent)."""
+    if " " not in target:
+        return None
+    closed = target.rfind("]")
+    return target[: closed + 1] if closed > 0 else target.split(" ", 1)[0]
+
+
 class Parser:
     """Turns what a person says into an action of one domain."""
 
@@ -102,7 +110,10 @@ class Parser:
         if not utterance or not in_known_script(utterance, self.spec.languages):
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
-        action = resolve_action(self.spec, decoded.target, text=text, confidence=round(decoded.confidence, 4),
+        target = decoded.target if decoded.complete else _finished_part(decoded.target)
+        if target is None:
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
+        action = resolve_action(self.spec, target, text=text, confidence=round(decoded.confidence, 4),
                                 utterance=utterance)
         _find_missing_entities(self.spec, action, utterance)
         if action.confidence < self.threshold:
