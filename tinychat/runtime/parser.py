@@ -102,7 +102,8 @@ class Parser:
         """Load a compiled bundle (checked against its manifest); needs only TVM's runtime library."""
         from tinychat.runtime.bundle import load_bundle
 
-        spec, tokenizer, backend = load_bundle(Path(bundle), threads=threads)
+        # resolved once: a deploy switching the active link mid-load cannot mix two bundles
+        spec, tokenizer, backend = load_bundle(Path(bundle).resolve(), threads=threads)
         return cls(spec, tokenizer, backend, threshold)
 
     def parse(self, text: str) -> Action:
