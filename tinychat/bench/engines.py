@@ -90,6 +90,76 @@ def torch_mini_backend(model_dir: Path, threads: int) -> Any:
     return TorchMini()
 
 
+def transformers_backend(model_dir: Path, threads: int) -> Any:
+    """What a prototyper runs: Hugging Face ``LlamaForCausalLM``, eager attention, its own KV cache."""
+    import torch
+    from transformers import DynamicCache, LlamaForCausalLM
+
+    from tinychat.model.config import ModelConfig
+
+    torch.set_num_threads(threads)
+    model = LlamaForCausalLM.from_pretrained(str(model_dir), attn_implementation="eager", dtype=torch.float32).eval()
+
+    class Transformers:
+        config = ModelConfig.load(model_dir / "config.json")
+        cache: Any = None
+
+        @torch.inference_mode()
+        def _forward(self, ids: list[int]) -> np.ndarray:
+            out = model(input_ids=torch.tensor([ids]), past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+            self.cache = out.past_key_values
+            return out.logits[0, -1].numpy()
+
+        def prefill(self, ids: list[int]) -> np.ndarray:
+            self.cache = DynamicCache(config=model.config)
+            return self._forward(ids)
+
+        def extend(self, ids: list[int]) -> np.ndarray:
+            return self._forward(ids)
+
+    return Transformers()
+
+
+def llama_cpp_backend(gguf: Path, model_dir: Path, threads: int) -> Any:
+    """llama.cpp through its C API (llama-cpp-python): logits of the last token only, f32 KV cache."""
+    import ctypes
+
+    import llama_cpp
+
+    from tinychat.model.config import ModelConfig
+
+    config = ModelConfig.load(model_dir / "config.json")
+    llm = llama_cpp.Llama(model_path=str(gguf), n_ctx=config.max_position_embeddings,
+                          n_batch=config.max_position_embeddings, n_threads=threads, n_threads_batch=threads,
+                          logits_all=False, type_k=llama_cpp.GGML_TYPE_F32, type_v=llama_cpp.GGML_TYPE_F32,
+                          verbose=False)
+    ctx = llm._ctx.ctx
+    memory = llama_cpp.llama_get_memory(ctx)
+
+    class LlamaCpp:
+        engine = llm  # keeps the model and context alive as long as the backend
+
+        def __init__(self) -> None:
+            self.config = config
+
+        def _decode(self, ids: list[int]) -> np.ndarray:
+            tokens = (llama_cpp.llama_token * len(ids))(*ids)
+            if llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(tokens, len(ids))):
+                raise RuntimeError(f"llama_decode failed on {len(ids)} tokens")
+            logits = llama_cpp.llama_get_logits_ith(ctx, -1)
+            return np.ctypeslib.as_array(ctypes.cast(logits, ctypes.POINTER(ctypes.c_float)),
+                                         shape=(config.vocab_size,)).copy()
+
+        def prefill(self, ids: list[int]) -> np.ndarray:
+            llama_cpp.llama_memory_clear(memory, True)
+            return self._decode(ids)
+
+        def extend(self, ids: list[int]) -> np.ndarray:
+            return self._decode(ids)
+
+    return LlamaCpp()
+
+
 def measure(backend: Any, vocab_size: int, repetitions: int) -> dict[str, float]:
     """Median prefill (24 tokens) and decode (32 single-token steps) over the same fixed ids."""
     prompt = [(i * 7919 + 13) % vocab_size for i in range(PROMPT_TOKENS)]
@@ -123,22 +193,32 @@ def parse_latency(parser: Any, texts: list[str], repetitions: int) -> dict[str, 
     return {"parse_ms_p50": round(times[len(times) // 2], 3), "parse_ms_p95": round(times[int(len(times) * 0.95)], 3)}
 
 
-def run_engine(engine: str, source: str, threads: int, repetitions: int, texts: list[str]) -> dict[str, Any]:
-    """Runs in a child process: build the engine, measure, report peak RSS of this process."""
+def run_engine(engine: str, source: str, threads: int, repetitions: int, texts: list[str],
+               artifact: str | None = None) -> dict[str, Any]:
+    """Runs in a child process: build the engine, measure, report peak RSS of this process.
+
+    ``source`` is the bundle (tinychat) or the model directory (the others); ``artifact`` the
+    GGUF file llama.cpp engines load.
+    """
     os.environ["TVM_NUM_THREADS"] = str(threads)
     os.environ["OMP_NUM_THREADS"] = str(threads)
+    model_dir = Path(source)
     builders: dict[str, Callable[[], Any]] = {
-        "tinychat": lambda: _tinychat_parser(Path(source), threads),
-        "torch-mini": lambda: _parser_on(Path(source), torch_mini_backend(Path(source), threads)),
-        "reference": lambda: _reference_parser(Path(source)),
+        "tinychat": lambda: _tinychat_parser(model_dir, threads),
+        "torch-mini": lambda: _parser_on(model_dir, torch_mini_backend(model_dir, threads)),
+        "torch": lambda: _parser_on(model_dir, transformers_backend(model_dir, threads)),
+        "llama.cpp": lambda: _parser_on(model_dir, llama_cpp_backend(Path(str(artifact)), model_dir, threads)),
+        "reference": lambda: _reference_parser(model_dir),
     }
-    parser = builders[engine.split("-q")[0] if engine.startswith("tinychat") else engine]()
+    parser = builders[engine.split("-")[0] if engine.startswith(("tinychat-", "llama.cpp-")) else engine]()
     backend = parser.decoder.backend
     result: dict[str, Any] = measure(backend, backend.config.vocab_size, repetitions)
     result.update(parse_latency(parser, texts, repetitions))
     result["peak_rss_mb"] = peak_rss_mb()
     if engine.startswith("tinychat"):
-        result["bundle_mb"] = round(sum(p.stat().st_size for p in Path(source).iterdir()) / 2**20, 2)
+        result["bundle_mb"] = round(sum(p.stat().st_size for p in model_dir.iterdir()) / 2**20, 2)
+    if artifact:
+        result["bundle_mb"] = round(Path(artifact).stat().st_size / 2**20, 2)
     return result
 
 
