@@ -1,7 +1,9 @@
 """Engines the benchmark compares, each measured in its own process (so peak RSS is its own).
 
 Every engine implements the backend protocol (``prefill``/``extend`` → logits), so the same
-token ids and the same constrained decoder drive all of them: like for like.
+token ids and the same constrained decoder drive all of them: like for like. Beside tinychat's
+bundles: llama.cpp on a GGUF of the same weights (f32, q8_0, q4_0), Hugging Face transformers
+(what a prototyper runs), a hand-tuned PyTorch loop, and the numpy reference.
 """
 
 from __future__ import annotations
