@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -69,6 +70,10 @@ MIGRATIONS: list[str] = [
 ]
 
 
+#: how long a first open waits for another process setting up the same file
+OPEN_TIMEOUT_S = 30.0
+
+
 class StateError(RuntimeError):
     """The state database cannot be used as it is; the message says why and how to recover."""
 
@@ -84,21 +89,42 @@ class StateStore:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        """Connect, switch to WAL and migrate, retrying while another process does the same.
+
+        SQLite answers "database is locked" without waiting while another connection switches a
+        new file to WAL or recovers its log, so the first open of a shared directory retries.
+        """
+        deadline = time.monotonic() + OPEN_TIMEOUT_S
+        while True:
+            try:
+                return self._open_once()
+            except sqlite3.OperationalError as err:
+                if not _is_busy(err) or time.monotonic() > deadline:
+                    raise self._damaged(err) from None
+                time.sleep(0.05)
+
+    def _open_once(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA busy_timeout = 30000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
+            db.execute("BEGIN IMMEDIATE")  # one process checks and migrates at a time
+        except sqlite3.OperationalError:
+            db.close()
+            raise
         except sqlite3.DatabaseError as err:
+            db.close()
             raise self._damaged(err) from None
-        db.execute("BEGIN IMMEDIATE")  # one process checks and migrates at a time
         try:
             self._check_and_migrate(db)
         except sqlite3.DatabaseError as err:
             db.execute("ROLLBACK")
+            db.close()
             raise self._damaged(err) from None
         except BaseException:
             db.execute("ROLLBACK")
+            db.close()
             raise
         db.execute("COMMIT")
         return db
@@ -168,3 +194,7 @@ def quarantine(state_dir: Path, now: datetime) -> Path | None:
             side.rename(target.with_name(target.name + suffix))
     path.rename(target)
     return target
+
+
+def _is_busy(err: sqlite3.OperationalError) -> bool:
+    return "locked" in str(err) or "busy" in str(err)
