@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         panel = MqttClient(url, args.device, "panel")
         cleanup.callback(panel.close)
         print(f"broker {url}; waiting for the assistant ...", flush=True)
-        panel.wait("status", lambda body: body == "online")
+        _wait_online(panel, serve, workdir / "serve.log")
         for text in CONVERSATION:
             ask_id = uuid.uuid4().hex
             panel.client.publish(f"{panel.topic}/ask", json.dumps({"id": ask_id, "text": text}), qos=1)
@@ -132,6 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     for entry in machine.log:
         print(f"  {entry}")
     return 0
+
+
+def _wait_online(panel: MqttClient, serve: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait for the retained ``online`` status; if ``serve`` exits first, say why."""
+    for _ in range(int(TIMEOUT_S)):
+        try:
+            panel.wait("status", lambda body: body == "online", timeout=1.0)
+            return
+        except TimeoutError:
+            if serve.poll() is not None:
+                raise RuntimeError(f"tinychat serve exited ({serve.returncode}):\n{log.read_text()}") from None
+    raise TimeoutError(f"tinychat serve did not come online within {TIMEOUT_S} s:\n{log.read_text()}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
