@@ -67,3 +67,11 @@ def test_spans_snap_to_whole_words(copied, utterance, snapped):
     from tinychat.domain.action import snap_to_words
 
     assert snap_to_words(Span(copied), utterance).text == snapped
+
+
+@pytest.mark.parametrize(("words", "entity"), [("우유요", "milk"), ("계란이요", "egg"), ("두부로요", "tofu")])
+def test_polite_korean_answers_name_the_item(words, entity):
+    from tinychat.domain.builtin import builtin_spec
+    from tinychat.domain.entities import resolve_entity
+
+    assert resolve_entity(builtin_spec("fridge").catalogues["food"], words) == entity

@@ -13,7 +13,7 @@ import unicodedata
 from tinychat.domain.spec import Catalogue
 
 #: Korean particles that may cling to a copied name
-_KO_PARTICLES = ("이랑", "하고", "까지", "부터", "에서", "으로",
+_KO_PARTICLES = ("으로요", "이요", "로요", "요", "이랑", "하고", "까지", "부터", "에서", "으로",
                  "을", "를", "이", "가", "은", "는", "도", "만", "랑", "로", "에")
 _LEADING = re.compile(r"^(?:the|a|an|some|my|our|more|of)\s+")
 #: how close a misspelt name must be to a known one (difflib ratio)
