@@ -60,8 +60,12 @@ def timer_set(req: Request) -> Outcome:
 
 
 def timer_cancel(req: Request) -> Outcome:
-    timers = scheduler.active(req.db, "timer")
-    count = scheduler.cancel(req.db, [t["id"] for t in timers])
+    return _cancelled(req, scheduler.active(req.db, "timer"))
+
+
+def _cancelled(req: Request, rows: list[Any]) -> Outcome:
+    """Cancel ``rows``; the outcome says none, one or how many."""
+    count = scheduler.cancel(req.db, [row["id"] for row in rows])
     if count == 0:
         return Outcome(key="none")
     return Outcome(key="done" if count == 1 else "done_many", values={"count": str(count)})
@@ -110,13 +114,14 @@ def alarm_cancel(req: Request) -> Outcome:
         # "cancel the 7 alarm" may mean 7 am or 7 pm: match either half of the day when no part was said
         either = not _DAY_PART.search(req.text.lower()) and hour < 12
         wanted = {(hour, minute), ((hour + 12) % 24, minute)} if either else {(hour, minute)}
-        alarms = [a for a in alarms if (lambda t: (t.hour, t.minute))(scheduler.local(a["due_at"], req.now)) in wanted]
+        alarms = [a for a in alarms if _clock(scheduler.local(a["due_at"], req.now)) in wanted]
         if not alarms:
             return Outcome(key="missing", values={"time": time_words(str(hhmm), req.lang)})
-    count = scheduler.cancel(req.db, [a["id"] for a in alarms])
-    if count == 0:
-        return Outcome(key="none")
-    return Outcome(key="done" if count == 1 else "done_many", values={"count": str(count)})
+    return _cancelled(req, alarms)
+
+
+def _clock(moment: datetime) -> tuple[int, int]:
+    return moment.hour, moment.minute
 
 
 def alarm_query(req: Request) -> Outcome:
