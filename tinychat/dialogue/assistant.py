@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +12,10 @@ from typing import Any
 from tinychat.dialogue import scheduler
 from tinychat.dialogue.clock import Clock, SystemClock
 from tinychat.dialogue.manager import DialogueManager
-from tinychat.dialogue.skills import Outcome, Request, Skill, builtin_skills, fridge, wearable
-from tinychat.dialogue.store import StateStore, quarantine
+from tinychat.dialogue.skills import Outcome, Request, Skill, builtin_skills
+from tinychat.dialogue.store import StateError, StateStore, quarantine
 from tinychat.dialogue.turn import Event, Turn
-from tinychat.domain.action import SlotValue
+from tinychat.domain.action import Action, SlotValue
 from tinychat.runtime.parser import Parser
 
 #: what a maker's callback gets and may return: None (the spec's reply), extra template values, or the reply
@@ -40,7 +41,9 @@ class Assistant:
         self.store = store
         self.clock = clock or SystemClock()
         self.started_at = self.clock.now()
-        self.manager = DialogueManager(self.spec, parser, dict(builtin_skills(self.spec.name)))
+        shipped = builtin_skills(self.spec.name)
+        self.manager = DialogueManager(self.spec, dict(shipped.skills))
+        self._snapshot = shipped.snapshot
         self._lock = threading.RLock()
 
     @classmethod
@@ -53,14 +56,14 @@ class Assistant:
         """
         parser = Parser.from_bundle(bundle, threshold=0.0, threads=threads) if bundle else Parser.load(domain, 0.0)
         directory = Path(state_dir) if state_dir else default_state_dir(parser.spec.name)
-        if recover:
-            from tinychat.dialogue.store import StateError
-
-            try:
-                StateStore(directory).close()
-            except StateError:
-                quarantine(directory, (clock or SystemClock()).now())
-        return cls(parser, StateStore(directory), clock)
+        try:
+            store = StateStore(directory)
+        except StateError:
+            if not recover:
+                raise
+            quarantine(directory, (clock or SystemClock()).now())
+            store = StateStore(directory)
+        return cls(parser, store, clock)
 
     def on(self, intent: str, callback: Callback | None = None) -> Any:
         """Handle ``intent`` with ``callback`` (also usable as a decorator). Replaces a built-in skill."""
@@ -76,18 +79,25 @@ class Assistant:
         """Answer one utterance. A repeated ``request_id`` gets its first answer again and changes nothing."""
         if lang is not None and lang not in self.spec.languages:
             raise ValueError(f"language {lang!r} is not one of this domain's {self.spec.languages}")
-        with self._lock, self.store.transaction() as db:
-            if request_id is not None:
-                row = db.execute("SELECT turn FROM answered WHERE request_id = ?", (request_id,)).fetchone()
-                if row is not None:
-                    return Turn.model_validate_json(row[0])
-            now = self.clock.now()
-            events = scheduler.fire_due(db, now, self.started_at, self.manager.replies)
-            turn = self.manager.respond(text, lang, now, db)
-            turn.events = events
-            if request_id is not None:
-                db.execute("INSERT INTO answered (request_id, turn, at) VALUES (?, ?, ?)",
-                           (request_id, turn.model_dump_json(), scheduler.utc(now)))
+        with self._lock:
+            # the model runs before the write lock is taken: other processes wait only for the bookkeeping
+            action = self.parser.parse(text)
+            with self.store.transaction() as db:
+                return self._answer(db, text, action, lang, request_id)
+
+    def _answer(self, db: sqlite3.Connection, text: str, action: Action, lang: str | None,
+                request_id: str | None) -> Turn:
+        if request_id is not None:
+            row = db.execute("SELECT turn FROM answered WHERE request_id = ?", (request_id,)).fetchone()
+            if row is not None:
+                return Turn.model_validate_json(row[0])
+        now = self.clock.now()
+        events = scheduler.fire_due(db, now, self.started_at, self.manager.replies)
+        turn = self.manager.respond(text, action, lang, now, db)
+        turn.events = events
+        if request_id is not None:
+            db.execute("INSERT INTO answered (request_id, turn, at) VALUES (?, ?, ?)",
+                       (request_id, turn.model_dump_json(), scheduler.utc(now)))
         return turn
 
     def poll_events(self) -> list[Event]:
@@ -97,12 +107,7 @@ class Assistant:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock, self.store.transaction() as db:
-            state: dict[str, Any] = {"domain": self.spec.name}
-            if self.spec.name == "fridge":
-                state |= fridge.snapshot(db)
-            elif self.spec.name == "wearable":
-                state |= wearable.snapshot(db, self.clock.now())
-            return state
+            return {"domain": self.spec.name, **self._snapshot(db, self.clock.now())}
 
     def close(self) -> None:
         self.store.close()

@@ -56,9 +56,7 @@ def say(assistant: Assistant, text: str, as_json: bool, out: TextIO | None = Non
     out = out or sys.stdout
     turn = assistant.handle(text)
     if as_json:
-        body = turn.to_json()
-        print(json.dumps({"reply": body["reply"], "lang": body["lang"], "action": body["action"],
-                          "pending": body["pending"], "events": body["events"]}, ensure_ascii=False), file=out)
+        print(json.dumps(turn.to_json(), ensure_ascii=False), file=out)
     else:
         print_turn(turn, out)
 

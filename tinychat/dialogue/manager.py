@@ -31,10 +31,10 @@ from tinychat.dialogue.when import resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
-from tinychat.runtime.parser import Parser, in_known_script
+from tinychat.runtime.parser import DEFAULT_THRESHOLD, in_known_script
 
-#: act on a parse at least this sure of its intent
-ACT_THRESHOLD = 0.5
+#: act on a parse at least this sure of its intent (the parser's own out-of-domain threshold)
+ACT_THRESHOLD = DEFAULT_THRESHOLD
 #: between this and ACT_THRESHOLD an in-domain parse gets a clarifying question, below it a refusal
 CLARIFY_THRESHOLD = 0.2
 #: a follow-up question is asked at most this many times before the dialogue lets it go
@@ -79,19 +79,19 @@ class Context:
 
 
 class DialogueManager:
-    def __init__(self, spec: DomainSpec, parser: Parser, skills: dict[str, Skill]) -> None:
+    def __init__(self, spec: DomainSpec, skills: dict[str, Skill]) -> None:
         self.spec = spec
-        self.parser = parser
         self.skills = skills
         self.phrasing = Phrasing(spec)
         self.replies = Replies(spec)
 
-    def respond(self, text: str, lang: str | None, now: datetime, db: sqlite3.Connection) -> Turn:
-        """Answer one utterance inside the caller's transaction (state and context change together)."""
+    def respond(self, text: str, action: Action, lang: str | None, now: datetime, db: sqlite3.Connection) -> Turn:
+        """Answer one utterance (parsed as ``action`` with no threshold applied) inside the caller's
+        transaction, so state and context change together."""
         context = Context.load(db)
         lang = lang or detect_language(text, context.lang or self.spec.languages[0])
         context.lang = lang
-        turn = _Turn(self, context, text, lang, now, db).run()
+        turn = _Turn(self, context, text, lang, now, db).run(action)
         context.save(db)
         return turn
 
@@ -105,8 +105,7 @@ class _Turn:
         self.spec = manager.spec
 
     # ------------------------------------------------------------------ entry
-    def run(self) -> Turn:
-        action = self.m.parser.parse(self.text)
+    def run(self, action: Action) -> Turn:
         pending, self.context.pending = self.context.pending, None
         if pending is not None and pending.kind == "slot":
             turn = self._answer_slot(pending, action)
@@ -135,7 +134,7 @@ class _Turn:
         if action.intent == OUT_OF_DOMAIN or action.intent in _CONTROL:
             return self._refuse()
         if not sure:
-            return self._clarify(action) if action.confidence >= CLARIFY_THRESHOLD else self._refuse()
+            return self._clarify() if action.confidence >= CLARIFY_THRESHOLD else self._refuse()
         slots = dict(action.slots)
         self._fill_from_last(action.intent, slots)
         return self._proceed(action.intent, slots)
@@ -302,7 +301,7 @@ class _Turn:
         reply = self.m.replies.dialogue("out_of_domain", self.lang, capabilities=self.m.replies.capabilities(self.lang))
         return self._reply(reply, ActionSummary(intent=OUT_OF_DOMAIN))
 
-    def _clarify(self, action: Action) -> Turn:
+    def _clarify(self) -> Turn:
         question = self.m.replies.dialogue("clarify", self.lang)
         self.context.pending = Pending("clarify", question=question)
         return self._reply(question, ActionSummary(intent=OUT_OF_DOMAIN))

@@ -55,8 +55,21 @@ class Skill:
     undo: Undo | None = None
 
 
-def builtin_skills(domain: str) -> dict[str, Skill]:
+Snapshot = Callable[[sqlite3.Connection, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DomainSkills:
+    """What a domain's actions do, and what of its state a panel shows."""
+
+    skills: dict[str, Skill] = field(default_factory=dict)
+    snapshot: Snapshot = lambda db, now: {}
+
+
+def builtin_skills(domain: str) -> DomainSkills:
     """The skills a built-in domain ships (none for a maker's own domain)."""
     from tinychat.dialogue.skills import fridge, wearable
 
-    return {"fridge": fridge.SKILLS, "wearable": wearable.SKILLS}.get(domain, {})
+    shipped = {"fridge": DomainSkills(fridge.SKILLS, fridge.snapshot),
+               "wearable": DomainSkills(wearable.SKILLS, wearable.snapshot)}
+    return shipped.get(domain, DomainSkills())

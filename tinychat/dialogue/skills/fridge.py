@@ -209,7 +209,7 @@ SKILLS = {
 }
 
 
-def snapshot(db: Any) -> dict[str, Any]:
+def snapshot(db: Any, now: datetime) -> dict[str, Any]:
     """Inventory and lists as a door panel shows them."""
     inventory = [{"item": i, "quantity": q, "unit": u, "added_at": a, "expires_at": e}
                  for i, q, u, a, e in db.execute("SELECT item, quantity, unit, added_at, expires_at FROM inventory "
