@@ -128,15 +128,27 @@ def time_words(hhmm: str, lang: str) -> str:
     return f"{clock}{f':{minute:02d}' if minute else ''} {'am' if hour < 12 else 'pm'}"
 
 
+def weekday_words(day: date, lang: str) -> str:
+    """"Friday" / "금요일" (not strftime, whose names follow the process locale)."""
+    weekday = WEEKDAYS[day.weekday()]
+    return _KO_WEEKDAYS[weekday] if lang == "ko" else weekday.capitalize()
+
+
+def date_words(day: date, lang: str) -> str:
+    """"Monday, November 23" / "11월 23일 월요일"."""
+    if lang == "ko":
+        return f"{day.month}월 {day.day}일 {weekday_words(day, lang)}"
+    return f"{weekday_words(day, lang)}, {MONTHS[day.month - 1].capitalize()} {day.day}"
+
+
 def day_words(day: date, today: date, lang: str) -> str:
     """"today", "tomorrow", "on friday", "on march 5" / "오늘", "내일", "금요일", "3월 5일"."""
     offset = (day - today).days
     relative = {0: ("today", "오늘"), 1: ("tomorrow", "내일"), -1: ("yesterday", "어제")}
     if offset in relative:
         return relative[offset][lang == "ko"]
-    weekday = WEEKDAYS[day.weekday()]
     if 1 < offset < 7:
-        return _KO_WEEKDAYS[weekday] if lang == "ko" else f"on {weekday.capitalize()}"
+        return weekday_words(day, lang) if lang == "ko" else f"on {weekday_words(day, lang)}"
     if lang == "ko":
         return f"{day.month}월 {day.day}일"
     return f"on {MONTHS[day.month - 1].capitalize()} {day.day}"

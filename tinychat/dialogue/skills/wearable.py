@@ -12,7 +12,15 @@ from typing import Any
 import yaml
 
 from tinychat.dialogue import scheduler
-from tinychat.dialogue.phrasing import day_words, duration_words, join_words, moment_words, time_words
+from tinychat.dialogue.phrasing import (
+    date_words,
+    day_words,
+    duration_words,
+    join_words,
+    moment_words,
+    time_words,
+    weekday_words,
+)
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.when import next_moment, resolve_date
 
@@ -201,9 +209,8 @@ def time_query(req: Request) -> Outcome:
         resolved = resolve_date(str(day), req.now.date())
         if resolved is None:
             return Outcome(key="unknown_date")
-        weekday = resolved.strftime("%A") if req.lang == "en" else "월화수목금토일"[resolved.weekday()] + "요일"
         return Outcome(key="weekday", values={"day": day_words(resolved, req.now.date(), req.lang).removeprefix("on "),
-                                              "weekday": weekday})
+                                              "weekday": weekday_words(resolved, req.lang)})
     if place is not None:
         zone = zone_for(str(place))
         if zone is None:
@@ -216,8 +223,7 @@ def time_query(req: Request) -> Outcome:
         return Outcome(key="there", values=values)
     values = {"time": time_words(f"{req.now.hour:02d}:{req.now.minute:02d}", req.lang),
               "day": day_words(req.now.date(), req.now.date(), req.lang),
-              "date": req.now.strftime("%A, %B %-d") if req.lang == "en"
-              else f"{req.now.month}월 {req.now.day}일 {'월화수목금토일'[req.now.weekday()]}요일"}
+              "date": date_words(req.now.date(), req.lang)}
     return Outcome(key="now", values=values)
 
 
