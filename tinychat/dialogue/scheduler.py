@@ -46,10 +46,14 @@ def schedule(db: sqlite3.Connection, kind: str, due: datetime, now: datetime, la
 
 
 def active(db: sqlite3.Connection, kind: str) -> list[sqlite3.Row]:
+    return _rows(db, "SELECT * FROM schedule WHERE kind = ? AND status = 'active' ORDER BY due_at, id", (kind,))
+
+
+def _rows(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[sqlite3.Row]:
+    """Rows addressable by column name, leaving the shared connection's row factory as it was."""
     db.row_factory = sqlite3.Row
     try:
-        return db.execute("SELECT * FROM schedule WHERE kind = ? AND status = 'active' ORDER BY due_at, id",
-                          (kind,)).fetchall()
+        return db.execute(sql, args).fetchall()
     finally:
         db.row_factory = None
 
@@ -61,12 +65,7 @@ def cancel(db: sqlite3.Connection, ids: list[int]) -> int:
 
 def fire_due(db: sqlite3.Connection, now: datetime, started_at: datetime, replies: Replies) -> list[Event]:
     """Fire everything due by ``now`` (rescheduling repeats) and return each firing's event, once."""
-    db.row_factory = sqlite3.Row
-    try:
-        due = db.execute("SELECT * FROM schedule WHERE status = 'active' AND due_at <= ? ORDER BY due_at, id",
-                         (utc(now),)).fetchall()
-    finally:
-        db.row_factory = None
+    due = _rows(db, "SELECT * FROM schedule WHERE status = 'active' AND due_at <= ? ORDER BY due_at, id", (utc(now),))
     events = []
     for row in due:
         db.execute("UPDATE schedule SET status = 'fired', fired_at = ?, reported = 1 WHERE id = ?",
