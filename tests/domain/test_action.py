@@ -27,6 +27,15 @@ def test_resolve_normalises_and_checks_against_the_spec():
     assert resolve_action(spec, "inventory_add item=[게란을] quantity=[두 개]").slots == {"item": "egg", "quantity": 2}
 
 
+@pytest.mark.parametrize("utterance, quantity", [("양파 네 트레이 샀어요", "네"), ("두부 한 모 넣었어", "한")])
+def test_a_korean_numeral_in_its_counter_form_is_read_with_the_word_after_it(utterance, quantity):
+    """Bare "네" is "yes"; before a counter or unit it is four."""
+    spec = builtin_spec("fridge")
+    action = resolve_action(spec, f"inventory_add item=[양파] quantity=[{quantity}]", utterance=utterance)
+    assert action.slots["quantity"] == {"네": 4, "한": 1}[quantity]
+    assert "quantity" not in resolve_action(spec, "inventory_add item=[양파] quantity=[네]").slots
+
+
 def test_resolve_drops_values_that_are_not_of_the_slot_type():
     spec = builtin_spec("fridge")
     action = resolve_action(spec, "inventory_add item=[unicorn] quantity=[lots]")

@@ -219,7 +219,8 @@ class _ValueSampler:
         unit_follows = "unit" in self.wanted
         if self.lang == "ko" and not unit_follows and self.rng.random() < 0.85:
             counter = self._korean_counter()
-        return self._span(slot, count, render.render_quantity(count, self.lang, self.rng, counter=counter))
+        return self._span(slot, count, render.render_quantity(count, self.lang, self.rng, counter=counter,
+                                                              unit_follows=unit_follows))
 
     def _korean_counter(self) -> str:
         """The counter said with a Korean count; a unit counter (병, 팩) also fills the unit slot."""

@@ -91,9 +91,20 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
         if utterance is not None:
             raw = snap_to_words(raw, utterance)
         value = normalise_slot(spec, slot, raw)
+        if value is None and slot.type == SlotType.quantity and utterance is not None:
+            value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
         if value is not None:
             slots[name] = value
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+def _with_next_word(span: str, utterance: str) -> str:
+    """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter."""
+    start = utterance.find(span)
+    if start < 0 or not span.strip():
+        return span
+    following = utterance[start + len(span):].split()
+    return f"{span} {following[0]}" if following else span
 
 
 #: Korean particles a copy may rightly leave out: the word is complete without them

@@ -59,16 +59,18 @@ def _article(noun: str) -> str:
 # --- quantity -----------------------------------------------------------------------------------
 
 
-def render_quantity(n: int, lang: str, rng: random.Random, counter: str = "") -> str:
+def render_quantity(n: int, lang: str, rng: random.Random, counter: str = "", unit_follows: bool = False) -> str:
     """A count, with an optional counter or unit word after it.
 
     English ``counter`` is "singular|plural" (or one form): "a bottle", "three bottles",
-    "a dozen eggs". Korean counters follow native numerals, glued or spaced: "두 병", "두병".
+    "a dozen eggs". Korean counters follow native numerals, glued or spaced: "두 병", "두병";
+    ``unit_follows``: a unit word is said next, so Korean numerals take their form before a
+    counter ("네 팩", not "넷 팩").
     """
     _check_lang(lang)
     if n < 0:
         raise ValueError(f"a quantity cannot be negative: {n}")
-    return _ko_quantity(n, rng, counter) if lang == "ko" else _en_quantity(n, rng, counter)
+    return _ko_quantity(n, rng, counter, unit_follows) if lang == "ko" else _en_quantity(n, rng, counter)
 
 
 def _en_quantity(n: int, rng: random.Random, counter: str) -> str:
@@ -91,9 +93,9 @@ def _en_quantity(n: int, rng: random.Random, counter: str) -> str:
     return f"{form} {noun}" if noun else form
 
 
-def _ko_quantity(n: int, rng: random.Random, counter: str) -> str:
+def _ko_quantity(n: int, rng: random.Random, counter: str, unit_follows: bool) -> str:
     if not counter:
-        return str(n) if n > 99 or n == 0 or rng.random() < 0.3 else _ko_native(n, rng, attributive=False)
+        return str(n) if n > 99 or n == 0 or rng.random() < 0.3 else _ko_native(n, rng, attributive=unit_follows)
     if n > 99 or n == 0 or rng.random() < 0.3:
         numeral = str(n) if n == 0 or rng.random() < 0.6 else korean_sino_number(n)
         # digits glue to the counter ("2병"); a glued Sino syllable could read as a word
