@@ -139,8 +139,10 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     which.add_argument("--domain", help=f"built-in domain {list(BUILTIN_DOMAINS)}")
     which.add_argument("--model", type=Path, help="a trained model directory")
     which.add_argument("--bundle", type=Path, help="a compiled bundle (runs on TVM's runtime library)")
-    p.add_argument("--backend", choices=["reference"], default="reference",
-                   help="backend for --domain/--model (a --bundle always runs its native code)")
+    p.add_argument("--backend", choices=["auto", "bundle", "reference"], default="auto",
+                   help="for --domain/--model: bundle = native code (the shipped host bundle, or one compiled on "
+                        "first use), reference = numpy, auto = bundle where possible (a --bundle always runs "
+                        "its native code)")
     p.add_argument("--threshold", type=float, help="confidence below which the answer is out_of_domain")
 
 
@@ -150,7 +152,8 @@ def _load_parser(args: argparse.Namespace):  # noqa: ANN202
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if args.bundle:
         return Parser.from_bundle(args.bundle, threshold=threshold)
-    return Parser.load(args.domain or args.model, threshold=threshold)
+    return Parser.load(args.domain or args.model, threshold=threshold, backend=args.backend,
+                       progress=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def _assistant_args(p: argparse.ArgumentParser) -> None:

@@ -241,7 +241,7 @@ def _tinychat_parser(bundle: Path, threads: int) -> Any:
 def _reference_parser(model_dir: Path) -> Any:
     from tinychat.runtime.parser import Parser
 
-    return Parser.load(model_dir)
+    return Parser.load(model_dir, backend="reference")
 
 
 def _parser_on(model_dir: Path, backend: Any) -> Any:

@@ -107,7 +107,7 @@ def runtime_pins() -> list[str]:
             pins.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             raise EmulationError(f"{name} is not installed here; the guest needs the host's version "
-                                 "(pip install -e '.[compile]')") from None
+                                 "(pip install -e .)") from None
     return sorted(pins)
 
 

@@ -41,6 +41,9 @@ class TargetDescriptor(BaseModel):
     #: how a bundle for this target is proved: run here, under qemu-aarch64, on a lent GPU, or built only
     proof: Literal["host", "qemu", "gpu", "build"] = "build"
     qemu_cpu: str | None = None
+    #: Linux /proc/cpuinfo flags a machine must have to run the bundle ("avx2", "asimddp"): checked before
+    #: loading, so a bundle built for a newer CPU is refused by name instead of dying of an illegal instruction
+    cpu_flags: list[str] = []
 
     def model_post_init(self, context: Any) -> None:
         if self.default_quant not in SCHEMES:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tinychat.domain.spec import DomainSpec
 from tinychat.model.config import ModelConfig
 from tinychat.model.tokenizer import Tokenizer
+from tinychat.runtime.cpu_features import missing_cpu_flags
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -59,7 +60,13 @@ class BundleManifest(BaseModel):
         return str(self.target["name"])
 
     def runs_here(self) -> bool:
-        """A CPU bundle whose architecture is this machine's."""
+        """A CPU bundle whose architecture is this machine's, on a CPU with the features it was built for."""
+        return self.arch_matches() and not self.missing_cpu_flags()
+
+    def missing_cpu_flags(self) -> list[str]:
+        return missing_cpu_flags(list(self.target.get("cpu_flags", [])))
+
+    def arch_matches(self) -> bool:
         if self.target.get("kind") != "cpu" or not self.library.endswith(".so"):
             return False
         triple = str(self.target.get("tvm_target", {}).get("mtriple", "native"))
@@ -110,6 +117,9 @@ def check_files(bundle: Path, manifest: BundleManifest) -> None:
 
 
 def check_runs_here(bundle: Path, manifest: BundleManifest) -> None:
+    if manifest.arch_matches() and manifest.missing_cpu_flags():
+        raise BundleError(f"{bundle}: bundle is for target {manifest.target_name!r}, which needs CPU features "
+                          f"{manifest.missing_cpu_flags()} that this machine lacks")
     if not manifest.runs_here():
         raise BundleError(f"{bundle}: bundle is for target {manifest.target_name!r} "
                           f"({manifest.target.get('tvm_target')}); it cannot run on this {_machine_arch()} machine")

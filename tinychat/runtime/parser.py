@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
 from tinychat.domain.entities import find_entity
@@ -18,6 +20,9 @@ from tinychat.runtime.grammar import ActionGrammar
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: below this intent probability the parser answers out_of_domain rather than guess
 DEFAULT_THRESHOLD = 0.5
+
+BackendChoice = Literal["auto", "bundle", "reference"]
+Progress = Callable[[str], None]
 
 
 class UnknownModelError(LookupError):
@@ -91,10 +96,33 @@ class Parser:
         self.grammar = ActionGrammar(spec)
 
     @classmethod
-    def load(cls, name_or_path: str | Path = "fridge", threshold: float = DEFAULT_THRESHOLD) -> Parser:
-        """Load a built-in domain's model or a model directory with the reference backend."""
-        config, weights, tokenizer, spec = load_model_dir(resolve_model_dir(name_or_path))
-        return cls(spec, tokenizer, reference_backend(config, weights), threshold)
+    def load(cls, name_or_path: str | Path = "fridge", threshold: float = DEFAULT_THRESHOLD,
+             backend: BackendChoice = "auto", progress: Progress | None = None) -> Parser:
+        """Load a built-in domain's model or a model directory.
+
+        ``backend``: "bundle" runs its native host bundle (shipped, or compiled on first use, which
+        ``progress`` hears about); "reference" the numpy forward pass; "auto" the bundle where one can
+        be had, else the reference (``progress`` hears why).
+        """
+        from tinychat.runtime.host_bundle import NoHostBundle, host_bundle
+
+        model_dir = resolve_model_dir(name_or_path)
+        config, weights, tokenizer, spec = load_model_dir(model_dir)
+        if backend == "reference":
+            return cls(spec, tokenizer, reference_backend(config, weights), threshold)
+        try:
+            bundle = host_bundle(model_dir, progress)
+        except NoHostBundle as err:
+            if backend == "bundle":
+                raise
+            if progress:
+                progress(f"tinychat: using the numpy reference backend: {err}")
+            return cls(spec, tokenizer, reference_backend(config, weights), threshold)
+        from tinychat.runtime.bundle import load_bundle
+
+        # the model directory's spec, not the bundle's copy: dialogue replies may have been refreshed since
+        _, _, native = load_bundle(bundle)
+        return cls(spec, tokenizer, native, threshold)
 
     @classmethod
     def from_bundle(cls, bundle: str | Path, threshold: float = DEFAULT_THRESHOLD,
