@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", default="host", help="a target name (see `tinychat targets`) or descriptor file")
     p.add_argument("--quant", help="q0f32, q8 or q4 (default: the target's)")
     p.add_argument("--out", type=Path, help="default: compiled/<domain>-<target>-<quant>/")
+    p.add_argument("--tune", type=int, default=0, metavar="TRIALS",
+                   help="MetaSchedule trials to measure before compiling (default 0: apply the target's "
+                        "tuning database as it is, if it has one)")
+    p.add_argument("--tuning-db", type=Path, help="tuning database directory (default: compiled/tuning/<target>/)")
+    p.add_argument("--rpc", metavar="KEY@HOST:PORT",
+                   help="measure on a board registered with this TVM RPC tracker instead of here (README)")
     p.set_defaults(run=_compile)
 
     p = commands.add_parser("verify", help="check a bundle's manifest, hashes and (where it runs) its output")
@@ -288,6 +294,7 @@ def _train(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace) -> int:
     from tinychat.compiler.build import compile_bundle, default_bundle_dir
     from tinychat.compiler.targets import resolve_target
+    from tinychat.compiler.tuning import RPCTracker, Tuning, default_database
     from tinychat.runtime.parser import resolve_model_dir
 
     target = resolve_target(args.target)
@@ -295,7 +302,10 @@ def _compile(args: argparse.Namespace) -> int:
     model_dir = resolve_model_dir(args.domain or args.model)
     domain = args.domain or model_dir.name
     out = args.out or default_bundle_dir(domain, target.name, quant)
-    compile_bundle(model_dir, target, quant, out, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    tuning = Tuning(database=args.tuning_db or default_database(target.name), trials=args.tune,
+                    cores=target.threads, rpc=RPCTracker.parse(args.rpc) if args.rpc else None)
+    compile_bundle(model_dir, target, quant, out, tuning=tuning,
+                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(out)
     return 0
 

@@ -13,6 +13,7 @@ from safetensors.numpy import save_file
 
 from tinychat.compiler.quantization import QuantScheme, dequantize, quantize, scheme
 from tinychat.compiler.targets import TargetDescriptor
+from tinychat.compiler.tuning import Tuning, has_records
 from tinychat.compiler.weights import compiled_parameters
 from tinychat.model.checkpoint import WEIGHTS, load_model_dir
 from tinychat.model.config import ModelConfig
@@ -29,8 +30,12 @@ def default_bundle_dir(domain: str, target: str, quant: str) -> Path:
 
 
 def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, out: Path,
-                   progress: Progress = print) -> BundleManifest:
-    """Compile, write and self-check a bundle; returns its manifest."""
+                   progress: Progress = print, tuning: Tuning | None = None) -> BundleManifest:
+    """Compile, write and self-check a bundle; returns its manifest.
+
+    ``tuning`` names the target's tuning database (its records are applied) and how many new
+    trials to measure into it first; None compiles with our schedule rules alone.
+    """
     import tvm
 
     from tinychat.compiler.pipeline import relax_pipeline
@@ -44,7 +49,10 @@ def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, o
     model = RelaxLlama(config, quant, tvm_target)
     module, named = model.export_tvm(spec=model.export_spec())
     progress(f"[2/4] compiling for {target.name} ({tvm_target.kind.name})")
-    executable = tvm.compile(module, target=tvm_target, relax_pipeline=relax_pipeline(tvm_target))
+    if tuning is not None and has_records(tuning.database):
+        progress(f"      with the tuning records in {tuning.database}")
+    pipeline = relax_pipeline(tvm_target, tuning, progress)
+    executable = tvm.compile(module, target=tvm_target, relax_pipeline=pipeline)
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

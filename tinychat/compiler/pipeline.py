@@ -11,17 +11,24 @@ RMSNorm is faster than dlight's reduction rule on these sizes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import tvm
 from tvm import s_tir, tirx
 
+from tinychat.compiler.tuning import Tuning, apply_database_pass, has_records, tune_kernels
+
 _LANES = (16, 8, 4, 2)
 _ROW_TILES = (16, 8, 4, 2, 1)
 
 
-def relax_pipeline(target: Any) -> Any:
-    """The module pass that lowers our Relax model for ``target``."""
+def relax_pipeline(target: Any, tuning: Tuning | None = None, progress: Callable[[str], None] = print) -> Any:
+    """The module pass that lowers our Relax model for ``target``.
+
+    With ``tuning``, its database's records are applied before our rules (which then schedule
+    the kernels it has no record of), after ``tuning.trials`` new measurements on CPUs.
+    """
     from tvm.relax.backend.cpu_generic import pipeline as cpu
 
     if target.kind.name == "llvm":
@@ -35,8 +42,12 @@ def relax_pipeline(target: Any) -> Any:
     @tvm.transform.module_pass(opt_level=0, name="TinychatPipeline")
     def lower(module: tvm.IRModule, _context: Any) -> tvm.IRModule:
         with target:
-            passes = (cpu.library_dispatch_passes(target) + cpu.legalize_passes(target) + schedule
-                      + cpu.dataflow_lower_passes(target) + cpu.finalize_passes(target))
+            module = tvm.transform.Sequential(cpu.library_dispatch_passes(target) + cpu.legalize_passes(target))(module)
+            if tuning is not None and tuning.trials and target.kind.name == "llvm":
+                tune_kernels(module, target, tuning, nt_matmul_schedule, progress)
+            recorded = tuning is not None and has_records(tuning.database)
+            tuned = [apply_database_pass(tuning.database)] if recorded else []  # type: ignore[union-attr]
+            passes = tuned + schedule + cpu.dataflow_lower_passes(target) + cpu.finalize_passes(target)
             return tvm.transform.Sequential(passes)(module)
 
     return lower
@@ -60,6 +71,12 @@ def cpu_schedule_pass() -> Any:
 
 def schedule_nt_matmul(func: tirx.PrimFunc) -> tirx.PrimFunc | None:
     """Schedule a (1, seq, N) = x(1, seq, K) · W(N, K)ᵀ kernel, maybe with a fused epilogue; None if not one."""
+    sch = nt_matmul_schedule(func)
+    return None if sch is None else sch.mod["main"].with_attr("tirx.is_scheduled", True)
+
+
+def nt_matmul_schedule(func: tirx.PrimFunc) -> s_tir.Schedule | None:
+    """Our rule's schedule of an x · Wᵀ kernel (its trace is what tuning starts from); None if not one."""
     sch = s_tir.Schedule(func)
     try:
         block = sch.get_sblock("NT_matmul")
@@ -94,5 +111,5 @@ def schedule_nt_matmul(func: tirx.PrimFunc) -> tirx.PrimFunc | None:
         sch.reverse_compute_at(consumer, anchor)
     sch.vectorize(lane_inner)
     sch.decompose_reduction(partial, lane_outer)
-    return sch.mod["main"].with_attr("tirx.is_scheduled", True)
+    return sch
 
