@@ -45,9 +45,8 @@ WHEEL_PLATFORMS = ("manylinux2014_aarch64", *(f"manylinux_2_{minor}_aarch64" for
 #: a board ships TVM's runtime only; dropping the 230 MB compiler also proves the guest never loads it
 COMPILER_LIBRARY = Path("tvm/lib/libtvm_compiler.so")
 QEMU_PROGRAMS = ("qemu-aarch64-static", "qemu-aarch64")
-#: bits of AT_HWCAP (Linux arch/arm64 hwcap.h) that tell the emulated cores apart
-HWCAP_BITS = {"asimd": 1, "atomics": 8, "asimdhp": 10, "asimdrdm": 12, "lrcpc": 15, "asimddp": 20}
-AT_HWCAP = 16
+#: the aarch64 features that tell the emulated cores apart, reported from inside the guest
+TELLING_HWCAPS = ("asimd", "atomics", "asimdhp", "asimdrdm", "lrcpc", "asimddp")
 #: utterances ``verify_emulated`` parses in the guest and on the host
 VERIFY_UTTERANCES = 20
 GUEST_TIMEOUT_S = 600
@@ -256,10 +255,9 @@ def verify_emulated(bundle: Path, progress: Any = print) -> list[str]:
 
 
 def _hwcaps() -> list[str]:
-    import ctypes
+    from tinychat.runtime.cpu_features import aarch64_hwcaps
 
-    bits = ctypes.CDLL(None).getauxval(AT_HWCAP)
-    return [name for name, bit in HWCAP_BITS.items() if bits >> bit & 1]
+    return [name for name in TELLING_HWCAPS if name in aarch64_hwcaps()]
 
 
 def _run_in_guest(request: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ _AT_HWCAP, _AT_HWCAP2 = 16, 26
 _AARCH64_HWCAPS = {
     "fp": (_AT_HWCAP, 0), "asimd": (_AT_HWCAP, 1), "aes": (_AT_HWCAP, 3), "pmull": (_AT_HWCAP, 4),
     "sha1": (_AT_HWCAP, 5), "sha2": (_AT_HWCAP, 6), "crc32": (_AT_HWCAP, 7), "atomics": (_AT_HWCAP, 8),
-    "fphp": (_AT_HWCAP, 9), "asimdhp": (_AT_HWCAP, 10), "asimdrdm": (_AT_HWCAP, 12),
+    "fphp": (_AT_HWCAP, 9), "asimdhp": (_AT_HWCAP, 10), "asimdrdm": (_AT_HWCAP, 12), "lrcpc": (_AT_HWCAP, 15),
     "asimddp": (_AT_HWCAP, 20), "sve": (_AT_HWCAP, 22),
     "sve2": (_AT_HWCAP2, 1), "i8mm": (_AT_HWCAP2, 13), "bf16": (_AT_HWCAP2, 14),
 }
@@ -27,7 +27,8 @@ def missing_cpu_flags(flags: list[str]) -> list[str]:
     """The ``flags`` this machine lacks (none where they cannot be read, as on macOS)."""
     if not flags or platform.system() != "Linux":
         return []
-    have = _aarch64_flags() if platform.machine().lower() in ("aarch64", "arm64") else _cpuinfo_flags()
+    have = aarch64_hwcaps() | _cpuinfo_flags() if platform.machine().lower() in ("aarch64", "arm64") \
+        else _cpuinfo_flags()
     return [flag for flag in flags if flag not in have]
 
 
@@ -45,9 +46,9 @@ def _cpuinfo_flags() -> frozenset[str]:
 
 
 @cache
-def _aarch64_flags() -> frozenset[str]:
+def aarch64_hwcaps() -> frozenset[str]:
+    """The aarch64 features the kernel (or qemu-user, for the core it pretends to be) reports."""
     getauxval = ctypes.CDLL(None).getauxval
     getauxval.restype, getauxval.argtypes = ctypes.c_ulong, [ctypes.c_ulong]
     words = {entry: getauxval(entry) for entry in (_AT_HWCAP, _AT_HWCAP2)}
-    named = {name for name, (entry, bit) in _AARCH64_HWCAPS.items() if words[entry] >> bit & 1}
-    return frozenset(named) | _cpuinfo_flags()
+    return frozenset(name for name, (entry, bit) in _AARCH64_HWCAPS.items() if words[entry] >> bit & 1)
