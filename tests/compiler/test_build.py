@@ -35,7 +35,7 @@ AGREEMENT = {"q0f32": 1.0, "q8": 0.99, "q4": 0.97}
 def test_bundle_actions_agree_with_the_reference(bundle):
     from tinychat.data.synth import CorpusBuilder
 
-    reference, compiled = Parser.load("wearable"), Parser.from_bundle(bundle)
+    reference, compiled = Parser.load("wearable", backend="reference"), Parser.from_bundle(bundle)
     texts = [e.text for e in CorpusBuilder(reference.spec).build(150, seed=5, split="test")]
     same = sum(compiled.parse(t).model_dump(exclude={"confidence"}) == reference.parse(t).model_dump(
         exclude={"confidence"}) for t in texts)
@@ -45,7 +45,7 @@ def test_bundle_actions_agree_with_the_reference(bundle):
 def test_f32_logits_match_the_reference(bundle):
     if not bundle.name.endswith("q0f32"):
         pytest.skip("exact parity is for the unquantized bundle")
-    reference, compiled = Parser.load("wearable"), Parser.from_bundle(bundle)
+    reference, compiled = Parser.load("wearable", backend="reference"), Parser.from_bundle(bundle)
     ids = reference.tokenizer.prompt_ids("set a timer for an hour and a half")
     np.testing.assert_allclose(compiled.decoder.backend.prefill(ids), reference.decoder.backend.prefill(ids),
                                atol=1e-4)

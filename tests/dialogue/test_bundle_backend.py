@@ -15,7 +15,7 @@ SCRIPT = ["set a timer for 5 minutes", "wake me up at 7 tomorrow", "remind me to
 def test_a_conversation_on_a_q8_bundle_matches_the_reference(tmp_path, clock):
     bundle = tmp_path / "wearable-host-q8"
     compile_bundle(builtin_model_dir("wearable"), resolve_target("host"), "q8", bundle, progress=lambda _: None)
-    with Assistant.load("wearable", tmp_path / "ref", clock=clock) as reference, \
+    with Assistant.load("wearable", tmp_path / "ref", clock=clock, backend="reference") as reference, \
             Assistant.load(bundle=bundle, state_dir=tmp_path / "native", clock=clock) as native:
         for text in SCRIPT:
             expected, got = reference.handle(text), native.handle(text)

@@ -16,7 +16,7 @@ from tinychat.dialogue.skills import Outcome, Request, Skill, builtin_skills
 from tinychat.dialogue.store import StateError, StateStore, quarantine
 from tinychat.dialogue.turn import Event, Turn
 from tinychat.domain.action import Action, SlotValue
-from tinychat.runtime.parser import Parser
+from tinychat.runtime.parser import BackendChoice, Parser
 
 #: what a maker's callback gets and may return: None (the spec's reply), extra template values, or the reply
 Callback = Callable[[dict[str, SlotValue]], "None | str | dict[str, Any]"]
@@ -49,12 +49,14 @@ class Assistant:
     @classmethod
     def load(cls, domain: str | Path = "fridge", state_dir: str | Path | None = None, *,
              bundle: str | Path | None = None, clock: Clock | None = None, recover: bool = False,
-             threads: int | None = None) -> Assistant:
+             threads: int | None = None, backend: BackendChoice = "auto") -> Assistant:
         """A built-in domain or model directory (or a compiled ``bundle``) with its state in ``state_dir``.
 
-        ``recover`` moves a damaged state database aside (kept as ``state.db.bad-<time>``) and starts empty.
+        ``backend`` runs a domain's model as ``Parser.load`` does. ``recover`` moves a damaged state
+        database aside (kept as ``state.db.bad-<time>``) and starts empty.
         """
-        parser = Parser.from_bundle(bundle, threshold=0.0, threads=threads) if bundle else Parser.load(domain, 0.0)
+        parser = (Parser.from_bundle(bundle, threshold=0.0, threads=threads) if bundle
+                  else Parser.load(domain, 0.0, backend=backend))
         directory = Path(state_dir) if state_dir else default_state_dir(parser.spec.name)
         try:
             store = StateStore(directory)

@@ -165,6 +165,8 @@ class _Turn:
         closed = slot.type == SlotType.entity and not self.spec.is_open(slot)
         if whole is not None and closed:
             return whole
+        if whole is not None and set(action.slots.values()) == {whole}:
+            return whole  # nothing but the value asked for ("at 6 pm", "버터"), whatever intent it suggests
         if sure and action.intent not in _CONTROL and action.intent != intent:
             return None
         if whole is not None and carryover.plain_answer(self.text) is None and _could_be_a_name(self.text, self.spec):
