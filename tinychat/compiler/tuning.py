@@ -60,13 +60,20 @@ def has_records(database: Path) -> bool:
     return all((database / name).is_file() and (database / name).stat().st_size > 0 for name in DATABASE_FILES)
 
 
-def tunable_kernels(module: tvm.IRModule) -> dict[str, tirx.PrimFunc]:
-    """Unscheduled kernels whose every argument has a static shape (so a measurement can allocate them)."""
+def tunable_kernels(module: tvm.IRModule, rules: Callable[[tirx.PrimFunc], Any]) -> dict[str, tirx.PrimFunc]:
+    """The x·Wᵀ kernels (those ``rules`` schedule) whose every argument has a static shape.
+
+    The small element-wise kernels are left out: measured alone a parallel schedule looks fast,
+    but in the decode chain each parallel launch costs more than the work (tuning them made
+    decode 0.53x as fast).
+    """
     from tvm.s_tir.meta_schedule.arg_info import ArgInfo
 
     picked = {}
     for var, func in module.functions.items():
         if not isinstance(func, tirx.PrimFunc) or func.attrs.get("tirx.is_scheduled", False):
+            continue
+        if rules(func) is None:
             continue
         try:
             ArgInfo.from_prim_func(func)
@@ -84,7 +91,7 @@ def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning, rules: Calla
     """
     from tvm.s_tir import meta_schedule as ms
 
-    kernels = tunable_kernels(module)
+    kernels = tunable_kernels(module, rules)
     if not kernels:
         return
     where = f"over RPC on {tuning.rpc.key}@{tuning.rpc.host}:{tuning.rpc.port}" if tuning.rpc else "here"
@@ -96,6 +103,7 @@ def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning, rules: Calla
     builder = ms.builder.LocalBuilder()
     for func in kernels.values():
         _record_rule(func, rules(func), measured_on, database, builder, runner)
+    _name_unnamed_handlers()
     # xgboost's learned cost model where it is installed; without it candidates are drawn at random
     cost_model = "xgb" if find_spec("xgboost") else "random"
     ms.tune_tir(tvm.IRModule(kernels), measured_on, str(tuning.database), max_trials_global=tuning.trials,
@@ -106,6 +114,17 @@ def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning, rules: Calla
 def apply_database_pass(database: Path) -> Any:
     """Each kernel the database has a record of gets its best measured schedule."""
     return tvm.relax.transform.MetaScheduleApplyDatabase(str(database))
+
+
+def _name_unnamed_handlers() -> None:
+    """MetaSchedule rebuilds its logging config from its logger's handler names and fails on an unnamed one
+    (left there by an earlier tuning run in the same process)."""
+    import logging
+
+    log = logging.getLogger("tvm.s_tir.meta_schedule")
+    for handler in list(log.handlers):
+        if handler.get_name() is None:
+            log.removeHandler(handler)
 
 
 def _runner(tuning: Tuning) -> Any:
