@@ -230,11 +230,11 @@ def builtin_model_of(manifest: BundleManifest) -> Path | None:
 def verify_emulated(bundle: Path, progress: Any = print) -> list[str]:
     """``verify_bundle``, then the golden check and some parses under qemu, compared with the host."""
     from tinychat.data.synth import CorpusBuilder
-    from tinychat.domain.spec import DomainSpec
+    from tinychat.model.checkpoint import read_spec
 
     done = verify_bundle(bundle)
     manifest = read_manifest(bundle)
-    spec = DomainSpec.model_validate_json((bundle / "domain.json").read_text(encoding="utf-8"))
+    spec = read_spec(bundle)
     texts = [example.text for example in CorpusBuilder(spec).build(VERIFY_UTTERANCES, seed=0, split="test")]
     run = run_emulated(bundle, texts, progress=progress)
     done.append(f"emulated: qemu-aarch64 QEMU_CPU={run.cpu} ({run.machine}, hwcaps {' '.join(run.hwcaps)})"

@@ -50,7 +50,7 @@ DIALOGUE_FIELDS = ("replies", "prompt", "confirm_unless", "description")
 
 def refresh_dialogue_spec(path: Path, spec: DomainSpec) -> None:
     """Give a trained model dir ``spec``'s replies and prompts, refusing if anything the model learnt differs."""
-    trained = DomainSpec.model_validate_json((path / DOMAIN).read_text(encoding="utf-8"))
+    trained = read_spec(path)
     if _training_view(trained) != _training_view(spec):
         raise ModelDirError(f"{path}: the spec differs in more than replies and prompts; retrain the model")
     write_spec(path, spec)
@@ -67,11 +67,21 @@ def _training_view(spec: DomainSpec) -> object:
     return strip(spec.model_dump(mode="json"))
 
 
-def load_model_dir(path: Path) -> tuple[ModelConfig, dict[str, np.ndarray], Tokenizer, DomainSpec]:
-    """Everything needed to parse with the model, checked for presence and shape."""
+def check_model_files(path: Path) -> None:
+    """Every file a model directory needs is there (their contents are checked when loaded)."""
     for name in (CONFIG, WEIGHTS, TOKENIZER, DOMAIN):
         if not (path / name).is_file():
             raise ModelDirError(f"{path}: model directory has no {name}")
+
+
+def read_spec(path: Path) -> DomainSpec:
+    """The domain spec a model directory answers with."""
+    return DomainSpec.model_validate_json((path / DOMAIN).read_text(encoding="utf-8"))
+
+
+def load_model_dir(path: Path) -> tuple[ModelConfig, dict[str, np.ndarray], Tokenizer, DomainSpec]:
+    """Everything needed to parse with the model, checked for presence and shape."""
+    check_model_files(path)
     config = ModelConfig.load(path / CONFIG)
     try:
         weights = load_file(str(path / WEIGHTS))
@@ -85,5 +95,4 @@ def load_model_dir(path: Path) -> tuple[ModelConfig, dict[str, np.ndarray], Toke
     tokenizer = Tokenizer.load(path / TOKENIZER)
     if tokenizer.vocab_size > config.vocab_size:
         raise ModelDirError(f"{path}: tokenizer has {tokenizer.vocab_size} tokens, model only {config.vocab_size}")
-    spec = DomainSpec.model_validate_json((path / DOMAIN).read_text(encoding="utf-8"))
-    return config, weights, tokenizer, spec
+    return config, weights, tokenizer, read_spec(path)

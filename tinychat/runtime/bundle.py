@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tinychat.domain.spec import DomainSpec
+from tinychat.model.checkpoint import read_spec
 from tinychat.model.config import ModelConfig
 from tinychat.model.tokenizer import Tokenizer
 from tinychat.runtime.cpu_features import missing_cpu_flags
@@ -141,7 +142,7 @@ def load_bundle(bundle: Path, threads: int | None = None) -> tuple[DomainSpec, T
         raise BundleError(f"{bundle}: {PARAMS} lacks parameters {missing[:3]}")
     params = [stored[name] for name in manifest.param_order]
     backend = TVMBackend(bundle / manifest.library, config, params, threads=threads or manifest.target.get("threads"))
-    spec = DomainSpec.model_validate_json((bundle / "domain.json").read_text(encoding="utf-8"))
+    spec = read_spec(bundle)
     return spec, Tokenizer.load(bundle / "tokenizer.json"), backend
 
 

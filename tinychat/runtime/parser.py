@@ -11,7 +11,7 @@ from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
 from tinychat.domain.entities import find_entity
 from tinychat.domain.spec import DomainSpec
 from tinychat.domain.utterance import normalise_utterance
-from tinychat.model.checkpoint import load_model_dir
+from tinychat.model.checkpoint import check_model_files, load_model_dir, read_spec
 from tinychat.model.tokenizer import Tokenizer
 from tinychat.runtime.backend import Backend, reference_backend
 from tinychat.runtime.decoder import ConstrainedDecoder
@@ -104,25 +104,25 @@ class Parser:
         ``progress`` hears about); "reference" the numpy forward pass; "auto" the bundle where one can
         be had, else the reference (``progress`` hears why).
         """
+        from tinychat.runtime.bundle import load_bundle
         from tinychat.runtime.host_bundle import NoHostBundle, host_bundle
 
         model_dir = resolve_model_dir(name_or_path)
+        check_model_files(model_dir)
+        if backend != "reference":
+            try:
+                bundle = host_bundle(model_dir, progress)
+            except NoHostBundle as err:
+                if backend == "bundle":
+                    raise
+                if progress:
+                    progress(f"tinychat: using the numpy reference backend: {err}")
+            else:
+                # the model directory's spec, not the bundle's copy: dialogue replies may have been refreshed since
+                _, tokenizer, native = load_bundle(bundle)
+                return cls(read_spec(model_dir), tokenizer, native, threshold)
         config, weights, tokenizer, spec = load_model_dir(model_dir)
-        if backend == "reference":
-            return cls(spec, tokenizer, reference_backend(config, weights), threshold)
-        try:
-            bundle = host_bundle(model_dir, progress)
-        except NoHostBundle as err:
-            if backend == "bundle":
-                raise
-            if progress:
-                progress(f"tinychat: using the numpy reference backend: {err}")
-            return cls(spec, tokenizer, reference_backend(config, weights), threshold)
-        from tinychat.runtime.bundle import load_bundle
-
-        # the model directory's spec, not the bundle's copy: dialogue replies may have been refreshed since
-        _, _, native = load_bundle(bundle)
-        return cls(spec, tokenizer, native, threshold)
+        return cls(spec, tokenizer, reference_backend(config, weights), threshold)
 
     @classmethod
     def from_bundle(cls, bundle: str | Path, threshold: float = DEFAULT_THRESHOLD,
