@@ -4,9 +4,9 @@ Our rules (``pipeline.py``) schedule every kernel at once. Tuning measures candi
 target itself (on this machine for the host, on a board through TVM's RPC tracker) and keeps
 the fastest per kernel in ``compiled/tuning/<target>/``, a MetaSchedule JSON database that
 every later compile for that target applies. The rule's own schedule is measured and recorded
-first, so the search starts from it and a kernel's record is never slower than its rule.
-Only kernels of static shape can be measured: the decode step's, where a parse spends its
-time (the prefill kernels' sequence length is symbolic and keeps the rule).
+first, so the search starts from it and no record measures slower than the rule alone (in
+the decode chain it can be: measure with ``benchmarks/tuning_gain.py``). Only x·Wᵀ kernels of
+static shape are tuned: the decode step's (the prefill's sequence length is symbolic).
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def has_records(database: Path) -> bool:
     return all((database / name).is_file() and (database / name).stat().st_size > 0 for name in DATABASE_FILES)
 
 
-def tunable_kernels(module: tvm.IRModule, rules: Callable[[tirx.PrimFunc], Any]) -> dict[str, tirx.PrimFunc]:
-    """The x·Wᵀ kernels (those ``rules`` schedule) whose every argument has a static shape.
+def tunable_kernels(module: tvm.IRModule, rules: Callable[[tirx.PrimFunc], s_tir.Schedule | None],
+                    ) -> dict[str, tuple[tirx.PrimFunc, s_tir.Schedule]]:
+    """The x·Wᵀ kernels (those ``rules`` schedule) of static shape, each with the rule's schedule.
 
     The small element-wise kernels are left out: measured alone a parallel schedule looks fast,
     but in the decode chain each parallel launch costs more than the work (tuning them made
@@ -73,18 +74,19 @@ def tunable_kernels(module: tvm.IRModule, rules: Callable[[tirx.PrimFunc], Any])
     for var, func in module.functions.items():
         if not isinstance(func, tirx.PrimFunc) or func.attrs.get("tirx.is_scheduled", False):
             continue
-        if rules(func) is None:
+        rule = rules(func)
+        if rule is None:
             continue
         try:
             ArgInfo.from_prim_func(func)
         except TypeError:  # a symbolic dimension
             continue
-        picked[var.name_hint] = func
+        picked[var.name_hint] = (func, rule)
     return picked
 
 
-def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning, rules: Callable[[tirx.PrimFunc], Any],
-                 progress: Callable[[str], None]) -> None:
+def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning,
+                 rules: Callable[[tirx.PrimFunc], s_tir.Schedule | None], progress: Callable[[str], None]) -> None:
     """Measure ``module``'s tunable kernels on the target, adding the best schedules to ``tuning.database``.
 
     ``rules`` gives our rule's ``s_tir.Schedule`` of a kernel (None where no rule applies).
@@ -101,12 +103,13 @@ def tune_kernels(module: tvm.IRModule, target: Any, tuning: Tuning, rules: Calla
     database = ms.database.JSONDatabase(work_dir=str(tuning.database))
     runner = _runner(tuning)
     builder = ms.builder.LocalBuilder()
-    for func in kernels.values():
-        _record_rule(func, rules(func), measured_on, database, builder, runner)
-    _name_unnamed_handlers()
+    for func, rule in kernels.values():
+        _record_rule(func, rule, measured_on, database, builder, runner)
+    _drop_unnamed_handlers()
     # xgboost's learned cost model where it is installed; without it candidates are drawn at random
     cost_model = "xgb" if find_spec("xgboost") else "random"
-    ms.tune_tir(tvm.IRModule(kernels), measured_on, str(tuning.database), max_trials_global=tuning.trials,
+    untuned = tvm.IRModule({name: func for name, (func, _) in kernels.items()})
+    ms.tune_tir(untuned, measured_on, str(tuning.database), max_trials_global=tuning.trials,
                 num_trials_per_iter=min(64, max(tuning.trials, 2)), builder=builder, runner=runner,
                 database=database, cost_model=cost_model, seed=0)
 
@@ -116,7 +119,7 @@ def apply_database_pass(database: Path) -> Any:
     return tvm.relax.transform.MetaScheduleApplyDatabase(str(database))
 
 
-def _name_unnamed_handlers() -> None:
+def _drop_unnamed_handlers() -> None:
     """MetaSchedule rebuilds its logging config from its logger's handler names and fails on an unnamed one
     (left there by an earlier tuning run in the same process)."""
     import logging
@@ -137,15 +140,13 @@ def _runner(tuning: Tuning) -> Any:
     return ms.runner.RPCRunner(config)
 
 
-def _record_rule(func: tirx.PrimFunc, schedule: s_tir.Schedule | None, target: Any, database: Any,
+def _record_rule(func: tirx.PrimFunc, schedule: s_tir.Schedule, target: Any, database: Any,
                  builder: Any, runner: Any) -> None:
     """Measure our rule's schedule of ``func`` and record it, the search's starting point."""
     from tvm.s_tir import meta_schedule as ms
     from tvm.s_tir.meta_schedule.arg_info import ArgInfo
     from tvm.s_tir.meta_schedule.tune_context import _normalize_mod
 
-    if schedule is None:
-        return
     built = builder.build([ms.builder.BuilderInput(schedule.mod, target)])[0]
     if built.error_msg:
         return
