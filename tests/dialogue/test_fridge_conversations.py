@@ -44,6 +44,15 @@ def test_follow_up_question_fills_the_missing_item(fridge, converse):
     assert fridge.snapshot()["lists"] == {"shopping": [{"item": "butter", "quantity": None}]}
 
 
+def test_a_number_is_not_taken_as_an_item(fridge, converse):
+    converse(fridge, [
+        ("add to the shopping list", "list_add", "what should i add"),
+        ("3", "list_add", "what should i add"),
+        ("milk", "list_add", "added milk"),
+    ])
+    assert fridge.snapshot()["lists"] == {"shopping": [{"item": "milk", "quantity": None}]}
+
+
 def test_context_carries_over(fridge, converse):
     converse(fridge, [
         ("add milk to the shopping list", "list_add", "milk"),

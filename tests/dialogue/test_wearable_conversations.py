@@ -52,6 +52,15 @@ def test_alarms_follow_up_and_confirmation(watch, converse):
     assert watch.snapshot()["alarms"] == []
 
 
+def test_a_bare_number_is_no_command_but_answers_a_question(watch, converse):
+    converse(watch, [
+        ("8", "out_of_domain", "sorry"),
+        ("set an alarm", "alarm_set", "what time"),
+        ("7", "alarm_set", "7 pm"),  # the next seven o'clock: it is 2 pm
+    ])
+    assert [a["label"] for a in watch.snapshot()["alarms"]] == ["7 pm"]
+
+
 def test_alarm_fires_and_repeats(watch, clock, converse):
     converse(watch, [("set an alarm for 7 am every day", "alarm_set", "every day")])
     clock.advance(17 * 3600 + 1)

@@ -87,12 +87,18 @@ def test_other_scripts_are_out_of_domain(shipped_parser):
         assert shipped_parser.parse(text).intent == OUT_OF_DOMAIN
 
 
+@pytest.mark.parametrize("text", ["8", "0", "12", "٣", "3:30", "!!", "+-*/ 42 %", "x" * 5000, "mmmmmmmm",
+                                  "ㅋㅋㅋㅋㅋㅋ", "하하하하하하하하", "ö" * 60])
+def test_numbers_symbols_and_held_keys_are_out_of_domain(shipped_parser, text):
+    assert shipped_parser.parse(text).intent == OUT_OF_DOMAIN
+
+
 def test_unknown_model_is_named():
     with pytest.raises(UnknownModelError, match="toaster"):
         Parser.load("toaster")
 
 
-@pytest.mark.parametrize("text", ["2" * 5000, "add " + "milk " * 400 + "to the list"])
+@pytest.mark.parametrize("text", ["add " + "2" * 5000 + " eggs", "add " + "milk " * 400 + "to the list"])
 def test_an_action_cut_off_by_the_token_budget_keeps_only_what_is_whole(text):
     action = Parser.load("fridge").parse(text)
     assert action.intent in builtin_spec("fridge").intent_names

@@ -31,7 +31,7 @@ from tinychat.dialogue.when import resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
-from tinychat.runtime.parser import DEFAULT_THRESHOLD, in_known_script
+from tinychat.runtime.parser import DEFAULT_THRESHOLD, has_words, in_known_script
 
 #: act on a parse at least this sure of its intent (the parser's own out-of-domain threshold)
 ACT_THRESHOLD = DEFAULT_THRESHOLD
@@ -40,6 +40,8 @@ CLARIFY_THRESHOLD = 0.2
 #: a follow-up question is asked at most this many times before the dialogue lets it go
 MAX_ASKS = 2
 _CONTROL = ("confirm", "deny", "cancel", "help", OUT_OF_DOMAIN)
+#: slot types a bare number can answer
+_NUMERIC = (SlotType.quantity, SlotType.duration, SlotType.time, SlotType.date)
 
 
 @dataclass
@@ -163,8 +165,8 @@ class _Turn:
             return action.slots[slot.name]
         whole = normalise_slot(self.spec, slot, Span(self.text.strip().rstrip("?.!")))
         closed = slot.type == SlotType.entity and not self.spec.is_open(slot)
-        if whole is not None and closed:
-            return whole
+        if whole is not None and (closed or (slot.type in _NUMERIC and not has_words(self.text))):
+            return whole  # a catalogue name, or a bare number ("7") for the number the question asked
         if whole is not None and set(action.slots.values()) == {whole}:
             return whole  # nothing but the value asked for ("at 6 pm", "버터"), whatever intent it suggests
         if sure and action.intent not in _CONTROL and action.intent != intent:
@@ -322,7 +324,7 @@ MAX_FREE_TEXT_WORDS, MAX_FREE_TEXT_CHARS = 8, 60
 
 
 def _could_be_a_name(text: str, spec: DomainSpec) -> bool:
-    """Whether an answer is short and in a script the domain speaks, so it may be taken as free text."""
+    """Whether an answer is short words in a script the domain speaks, so it may be taken as free text."""
     words = normalise_utterance(text)
     return (0 < len(words.split()) <= MAX_FREE_TEXT_WORDS and len(words) <= MAX_FREE_TEXT_CHARS
-            and in_known_script(words, spec.languages))
+            and has_words(words) and in_known_script(words, spec.languages))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,25 @@ def resolve_model_dir(name_or_path: str | Path) -> Path:
 
 #: the scripts each supported language is written in (Latin also appears in code-switched Korean)
 SCRIPTS = {"en": ("LATIN",), "ko": ("HANGUL", "LATIN")}
+
+
+#: a letter repeated this many times in a row is a key held down or laughter ("ㅋㅋㅋㅋ"), not a word
+HELD_KEY_RUN = 4
+
+
+def has_words(utterance: str) -> bool:
+    """Whether the utterance has words: letters, and not mostly one letter held down ("xxxxxxxx").
+
+    Numbers and symbols alone ("8", "!!") ask for nothing, and a model trained on requests reads a
+    held-down key as whatever request it resembles. (A bare number can still answer a question the
+    dialogue asked; the dialogue reads it there.)"""
+    letters = sum(ch.isalpha() for ch in utterance)
+    held = sum(length for ch, length in _runs(utterance) if ch.isalpha() and length >= HELD_KEY_RUN)
+    return letters > 0 and held * 2 < letters
+
+
+def _runs(text: str) -> list[tuple[str, int]]:
+    return [(ch, len(list(run))) for ch, run in itertools.groupby(text)]
 
 
 def in_known_script(utterance: str, languages: list[str]) -> bool:
@@ -136,7 +156,7 @@ class Parser:
 
     def parse(self, text: str) -> Action:
         utterance = normalise_utterance(text)
-        if not utterance or not in_known_script(utterance, self.spec.languages):
+        if not has_words(utterance) or not in_known_script(utterance, self.spec.languages):
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
         target = decoded.target if decoded.complete else _finished_part(decoded.target)
