@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from tinychat.data.gibberish import gibberish
 from tinychat.data.noise import add_noise
 from tinychat.data.template import Filled, Placeholder, Segment, attach_particle, expand, parse_template
 from tinychat.domain import render
@@ -29,7 +30,9 @@ from tinychat.domain.utterance import normalise_utterance
 
 OOD_BANK = Path(__file__).with_name("ood_bank.yaml")
 #: share of the corpus that is out of domain (the bank, near misses, other domains)
-OOD_SHARE = 0.24
+OOD_SHARE = 0.27
+#: share of the negatives that are letters making no request ("asdf", "mmmmm", "ㅋㅋㅋ")
+GIBBERISH_SHARE = 0.05
 #: one template in HOLDOUT_EVERY (by hash) is kept for the test split
 HOLDOUT_EVERY = 7
 
@@ -130,6 +133,8 @@ class CorpusBuilder:
             if example is None:
                 return None
             return Example(example.text, OUT_OF_DOMAIN, lang, OUT_OF_DOMAIN)
+        if rng.random() < GIBBERISH_SHARE:
+            return Example(gibberish(lang, rng), OUT_OF_DOMAIN, lang, OUT_OF_DOMAIN)
         segments = expand(self._ood_pools[lang].pick(split, rng), rng)
         text = normalise_utterance("".join(s for s in add_noise(segments, lang, rng) if isinstance(s, str)))
         return Example(text, OUT_OF_DOMAIN, lang, OUT_OF_DOMAIN) if text else None
