@@ -48,6 +48,20 @@ def test_eval_reports_accuracy_and_confusions(capsys, tmp_path):
     assert set(report) >= {"intent_accuracy", "per_intent", "confusions", "slots_exact", "out_of_domain_rejected"}
 
 
+def test_eval_unseen_leaves_out_what_the_templates_say(capsys, tmp_path, monkeypatch):
+    from tinychat.data.synth import CorpusBuilder
+    from tinychat.domain.builtin import builtin_spec, other_builtin_specs
+
+    monkeypatch.setattr("tinychat.cli.UNSEEN_SAMPLE", 3000)
+    builder = CorpusBuilder(builtin_spec("fridge"), other_builtin_specs("fridge"))
+    said = next(e for e in builder.build(100, 0, "all") if e.intent == "list_query")
+    path = tmp_path / "labelled.jsonl"
+    rows = [{"text": said.text, "label": "list_query"}, {"text": "zebra piano quantum", "label": "ood"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", "--domain", "fridge", "--jsonl", str(path), "--unseen")
+    assert code == 0 and "left out 1 of 2 lines" in out and "utterances: 1 " in out
+
+
 def test_unknown_domain_is_a_clear_error(capsys):
     code, _, err = run(capsys, "parse", "--domain", "toaster", "hi")
     assert code == 2 and "toaster" in err

@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 
 from tinychat.domain.builtin import BUILTIN_DOMAINS
+from tinychat.domain.utterance import normalise_utterance
+
+#: corpus examples sampled by ``eval --unseen`` to find the lines our templates also say
+UNSEEN_SAMPLE = 200_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jsonl", type=Path, required=True, action="append", help="labelled file (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--errors", type=int, default=0, metavar="N", help="also list N misparsed lines")
+    p.add_argument("--unseen", action="store_true",
+                   help=f"leave out lines our templates also say (found in a {UNSEEN_SAMPLE:,}-example corpus sample)")
     p.set_defaults(run=_eval)
 
     p = commands.add_parser("corpus", help="write synthesised, labelled utterances as JSONL (to inspect or test)")
@@ -228,18 +234,31 @@ def _eval(args: argparse.Namespace) -> int:
     from tinychat.runtime.evaluate import evaluate, format_report, read_labelled
 
     parser = _load_parser(args)
+    seen = _template_sentences(parser.spec) if args.unseen else set()
     results = {}
     for path in args.jsonl:
-        report = evaluate(parser, read_labelled(path, parser.spec.intent_names))
+        items = read_labelled(path, parser.spec.intent_names)
+        unseen = [item for item in items if normalise_utterance(item.text) not in seen]
+        report = evaluate(parser, unseen)
         results[str(path)] = report
         if not args.json:
             print(f"== {path} (domain {parser.spec.name})")
+            if args.unseen:
+                print(f"left out {len(items) - len(unseen)} of {len(items)} lines that our templates also say")
             print(format_report(report))
             for row in report.errors[: args.errors]:
                 print("  x", json.dumps(row, ensure_ascii=False))
     if args.json:
         print(json.dumps({k: r.as_dict() for k, r in results.items()}, indent=2, ensure_ascii=False))
     return 0
+
+
+def _template_sentences(spec) -> set[str]:  # noqa: ANN001
+    from tinychat.data.synth import CorpusBuilder
+    from tinychat.domain.builtin import builtin_spec
+
+    negatives = [builtin_spec(name) for name in BUILTIN_DOMAINS if name != spec.name]
+    return CorpusBuilder(spec, negatives).sentences(UNSEEN_SAMPLE)
 
 
 def _spec_and_negatives(args: argparse.Namespace):  # noqa: ANN202

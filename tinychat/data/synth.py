@@ -122,6 +122,11 @@ class CorpusBuilder:
                 examples.append(example)
         return examples
 
+    def sentences(self, count: int, seed: int = 0) -> set[str]:
+        """The distinct utterances of a ``count``-example sample of everything the templates say
+        (every template, negatives included), to tell which evaluation lines training could have seen."""
+        return {example.text for example in self.build(count, seed, "all")}
+
     def _positive(self, intent: Intent, lang: str, split: str, rng: random.Random) -> Example | None:
         segments = expand(self._pools[(intent.name, lang)].pick(split, rng), rng)
         return _realise(self.spec, intent, segments, lang, rng)
