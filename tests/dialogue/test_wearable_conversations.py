@@ -61,6 +61,15 @@ def test_a_bare_number_is_no_command_but_answers_a_question(watch, converse):
     assert [a["label"] for a in watch.snapshot()["alarms"]] == ["7 pm"]
 
 
+def test_the_same_alarm_twice_is_one_alarm(watch, converse):
+    converse(watch, [
+        ("set an alarm for 7 am", "alarm_set", "7 am"),
+        ("set an alarm for 7 am", "alarm_set", "already"),
+        ("오전 7시 알람 맞춰 줘", "alarm_set", "이미"),
+    ])
+    assert len(watch.snapshot()["alarms"]) == 1
+
+
 def test_alarm_fires_and_repeats(watch, clock, converse):
     converse(watch, [("set an alarm for 7 am every day", "alarm_set", "every day")])
     clock.advance(17 * 3600 + 1)

@@ -14,12 +14,13 @@ _CONSONANTS = "bcdfghjklmnpqrstvwxz"
 _KEYBOARD_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 #: no ㅇ or ㄴ: "ㅇㅇ", "ㅇㅋ" and "ㄴㄴ" are yes, okay and no in Korean chat
 _JAMO = "ㄱㄷㄹㅁㅂㅅㅈㅊㅋㅌㅍㅎㅏㅑㅓㅕㅗㅛㅜㅠㅡㅣ"
-_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 
 
 def gibberish(lang: str, rng: random.Random) -> str:
-    """One utterance of nonsense in ``lang``'s script: 1-4 words of mashed, held or random letters."""
-    make = rng.choice([_mashed, _held, _made_up_word if lang == "en" else _random_syllables])
+    """One utterance of nonsense in ``lang``'s script: 1-4 words of mashed or held keys, or consonant strings."""
+    # no random Hangul syllables: two of them read like a short Korean question ("계란 있어"), and a
+    # model taught that such strings are nonsense refused real ones
+    make = rng.choice([_mashed, _held, _made_up_word] if lang == "en" else [_mashed, _held])
     return " ".join(make(lang, rng) for _ in range(rng.randint(1, 4)))
 
 
@@ -40,6 +41,3 @@ def _made_up_word(lang: str, rng: random.Random) -> str:
     """Consonants only: random letters with vowels spell real words now and then ("stop")."""
     return "".join(rng.choice(_CONSONANTS) for _ in range(rng.randint(3, 9)))
 
-
-def _random_syllables(lang: str, rng: random.Random) -> str:
-    return "".join(chr(rng.randint(_HANGUL_FIRST, _HANGUL_LAST)) for _ in range(rng.randint(1, 4)))

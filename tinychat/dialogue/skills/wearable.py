@@ -102,6 +102,8 @@ def alarm_set(req: Request) -> Outcome:
     due, repeat = _due(req), _repeat(req.text)
     when = moment_words(due, req.now, req.lang)
     clock = time_words(f"{due.hour:02d}:{due.minute:02d}", req.lang)
+    if any(a["due_at"] == scheduler.utc(due) and a["repeat"] == repeat for a in scheduler.active(req.db, "alarm")):
+        return Outcome(key="exists", values={"when": when})  # a second identical alarm would ring as one
     alarm = scheduler.schedule(req.db, "alarm", due, req.now, req.lang, intent="alarm_set",
                                values={"time": clock, "when": when}, label=clock, repeat=repeat)
     values = {"when": when, "repeat": _repeat_words(repeat, req.lang) if repeat else ""}
