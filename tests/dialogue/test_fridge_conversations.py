@@ -1,5 +1,7 @@
 """Scripted fridge conversations, English and Korean: every intent, follow-ups, confirmation, cancel, refusal."""
 
+from tinychat import Action
+
 
 def test_inventory_in_english(fridge, converse):
     converse(fridge, [
@@ -41,6 +43,20 @@ def test_follow_up_question_fills_the_missing_item(fridge, converse):
         ("butter", "list_add", "added butter to the shopping list"),
     ])
     assert turns[0].pending and turns[1].pending is None
+    assert fridge.snapshot()["lists"] == {"shopping": [{"item": "butter", "quantity": None}]}
+
+
+def test_an_item_named_in_answer_is_the_answer_however_the_model_read_it(fridge, converse, monkeypatch):
+    """A model may read a lone "butter" as cancel; answering "what should I add?" it is the item."""
+    parse = fridge.parser.parse
+    monkeypatch.setattr(fridge.parser, "parse", lambda text: Action(text=text, intent="cancel", confidence=0.9)
+                        if text == "butter" else parse(text))
+    converse(fridge, [
+        ("add to the shopping list", "list_add", "what should i add"),
+        ("butter", "list_add", "added butter to the shopping list"),
+        ("add to the shopping list", "list_add", "what should i add"),
+        ("cancel", "cancel", ""),
+    ])
     assert fridge.snapshot()["lists"] == {"shopping": [{"item": "butter", "quantity": None}]}
 
 

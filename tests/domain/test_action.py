@@ -36,6 +36,17 @@ def test_a_korean_numeral_in_its_counter_form_is_read_with_the_word_after_it(utt
     assert "quantity" not in resolve_action(spec, "inventory_add item=[양파] quantity=[네]").slots
 
 
+@pytest.mark.parametrize(
+    ("utterance", "target", "quantity"),
+    [("두부 꺼냈어요", "inventory_remove item=[두부] quantity=[두]", None),  # tofu, not two copies ("부")
+     ("백미 샀어", "inventory_add item=[백미] quantity=[백미]", None),  # white rice, not a hundred
+     ("두부 두 모 샀어", "inventory_add item=[두부] quantity=[두]", 2)],  # the copy is the whole word "두"
+)
+def test_a_food_name_that_reads_like_a_count_is_no_count(utterance, target, quantity):
+    action = resolve_action(builtin_spec("fridge"), target, utterance=utterance)
+    assert action.slots.get("quantity") == quantity
+
+
 def test_resolve_drops_values_that_are_not_of_the_slot_type():
     spec = builtin_spec("fridge")
     action = resolve_action(spec, "inventory_add item=[unicorn] quantity=[lots]")

@@ -8,6 +8,7 @@ from tinychat import Action, Parser
 from tinychat.domain.action import OUT_OF_DOMAIN
 from tinychat.domain.builtin import builtin_spec
 from tinychat.domain.spec import SlotType
+from tinychat.runtime.decoder import Decoded
 from tinychat.runtime.parser import UnknownModelError
 
 
@@ -39,6 +40,28 @@ def test_python_api_example():
 def test_item_the_model_copied_wrong_is_found_in_the_utterance(text):
     """The model may copy number words into the item ("a dozen eggs"); the parser finds the name said."""
     assert Parser.load("fridge").parse(text).slots.get("item") == "egg"
+
+
+class _Copies:
+    """A decoder stand-in that writes one fixed action, as a model that copied the wrong words would."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def decode(self, prompt_ids, grammar) -> Decoded:
+        return Decoded(target=self.target, confidence=0.99, model_calls=1)
+
+
+@pytest.mark.parametrize(
+    ("target", "text", "item"),
+    [("inventory_query item=[do ]", "do we have eggs", "egg"),  # copied words that name nothing
+     ("inventory_query", "what's in the fridge", None),  # no item asked for: none is made up
+     ("inventory_query", "is the egg timer broken", None)],  # an optional slot the model left empty stays so
+)
+def test_an_optional_item_copied_wrong_is_found_in_the_utterance(target, text, item):
+    parser = Parser.load("fridge")
+    parser.decoder = _Copies(target)
+    assert parser.parse(text).slots.get("item") == item
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.turn import ActionSummary, Turn
 from tinychat.dialogue.when import resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
+from tinychat.domain.entities import resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.runtime.parser import DEFAULT_THRESHOLD, has_words, in_known_script
@@ -144,9 +145,10 @@ class _Turn:
     # ------------------------------------------------------------------ open questions
     def _answer_slot(self, pending: Pending, action: Action) -> Turn | None:
         """Fill the asked slot from the answer; None hands the utterance on as a fresh request."""
-        if action.intent == "cancel" and action.confidence >= ACT_THRESHOLD:
-            return self._say("cancelled", "cancel")
         slot = self.spec.intent(pending.intent).slot(pending.slot)
+        # "butter" answering "what should I add?" is the answer, however the model read it
+        if action.intent == "cancel" and action.confidence >= ACT_THRESHOLD and self._catalogue_name(slot) is None:
+            return self._say("cancelled", "cancel")
         value = self._answer_value(slot, action, pending.intent)
         if value is not None:
             return self._proceed(pending.intent, {**pending.slots, slot.name: value})
@@ -163,10 +165,11 @@ class _Turn:
         sure = action.confidence >= ACT_THRESHOLD
         if action.intent == intent and slot.name in action.slots:
             return action.slots[slot.name]
+        if (named := self._catalogue_name(slot)) is not None:
+            return named
         whole = normalise_slot(self.spec, slot, Span(self.text.strip().rstrip("?.!")))
-        closed = slot.type == SlotType.entity and not self.spec.is_open(slot)
-        if whole is not None and (closed or (slot.type in _NUMERIC and not has_words(self.text))):
-            return whole  # a catalogue name, or a bare number ("7") for the number the question asked
+        if whole is not None and slot.type in _NUMERIC and not has_words(self.text):
+            return whole  # a bare number ("7") for the number the question asked
         if whole is not None and set(action.slots.values()) == {whole}:
             return whole  # nothing but the value asked for ("at 6 pm", "버터"), whatever intent it suggests
         if sure and action.intent not in _CONTROL and action.intent != intent:
@@ -178,6 +181,12 @@ class _Turn:
             if other.type == slot.type and other.catalogue == slot.catalogue:
                 return value
         return None
+
+    def _catalogue_name(self, slot: Slot) -> SlotValue | None:
+        """The catalogue id when the whole answer names an entry of the slot's catalogue ("butter")."""
+        if slot.type != SlotType.entity or slot.catalogue is None:
+            return None
+        return resolve_entity(self.spec.catalogues[slot.catalogue], self.text.strip().rstrip("?.!"))
 
     def _answer_confirm(self, pending: Pending, action: Action) -> Turn | None:
         plain = carryover.plain_answer(self.text)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from tinychat.domain import normalise
-from tinychat.domain.entities import resolve_entity
+from tinychat.domain.entities import exact_entity, resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 
 SlotValue = int | str
@@ -90,6 +90,8 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             continue
         if utterance is not None:
             raw = snap_to_words(raw, utterance)
+        if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
+            continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
         value = normalise_slot(spec, slot, raw)
         if value is None and slot.type == SlotType.quantity and utterance is not None:
             value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
@@ -98,9 +100,13 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
 
 
+def _names_an_entity(spec: DomainSpec, words: str) -> bool:
+    return any(exact_entity(catalogue, words) for catalogue in spec.catalogues.values())
+
+
 def _with_next_word(span: str, utterance: str) -> str:
     """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter."""
-    start = utterance.find(span)
+    start = _locate(span, utterance)
     if start < 0 or not span.strip():
         return span
     following = utterance[start + len(span):].split()
@@ -114,7 +120,7 @@ _KO_PARTICLE_TAILS = ("을", "를", "은", "는", "이", "가", "에", "에서",
 
 def snap_to_words(span: Span, utterance: str) -> Span:
     """Widen a copied span to the whole words it cuts, unless what it leaves out is a Korean particle."""
-    start = utterance.find(span.text)
+    start = _locate(span.text, utterance)
     if start < 0 or not span.text.strip():
         return span
     end = start + len(span.text)
@@ -126,6 +132,18 @@ def snap_to_words(span: Span, utterance: str) -> Span:
     if utterance[end:word_end] not in _KO_PARTICLE_TAILS:
         end = word_end
     return Span(utterance[start:end])
+
+
+def _locate(span: str, utterance: str) -> int:
+    """Where the copy came from: a whole-word occurrence first ("두" of "두부 두 모" is the second)."""
+    first = utterance.find(span)
+    start = first
+    while start >= 0:
+        end = start + len(span)
+        if (start == 0 or utterance[start - 1].isspace()) and (end == len(utterance) or utterance[end].isspace()):
+            return start
+        start = utterance.find(span, start + 1)
+    return first
 
 
 def _latin_letter(ch: str) -> bool:

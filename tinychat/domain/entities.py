@@ -22,11 +22,10 @@ FUZZY_CUTOFF = 0.8
 
 def resolve_entity(catalogue: Catalogue, words: str) -> str | None:
     """The id of the entity ``words`` names, or None if it names none closely enough."""
+    found = exact_entity(catalogue, words)
+    if found:
+        return found
     text = " ".join(words.lower().split())
-    for candidate in _candidates(text):
-        found = catalogue.id_for_name(candidate) or catalogue.squashed_names().get(candidate.replace(" ", ""))
-        if found:
-            return found
     by_letters = _letters_index(catalogue)
     for candidate in _candidates(text):
         letters = _letters(candidate)
@@ -35,6 +34,15 @@ def resolve_entity(catalogue: Catalogue, words: str) -> str | None:
         close = difflib.get_close_matches(letters, list(by_letters), n=1, cutoff=FUZZY_CUTOFF)
         if close:
             return by_letters[close[0]]
+    return None
+
+
+def exact_entity(catalogue: Catalogue, words: str) -> str | None:
+    """The id ``words`` name exactly, give or take articles, particles, plurals and spacing."""
+    for candidate in _candidates(" ".join(words.lower().split())):
+        found = catalogue.id_for_name(candidate) or catalogue.squashed_names().get(candidate.replace(" ", ""))
+        if found:
+            return found
     return None
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from tinychat.domain.action import OUT_OF_DOMAIN, Action, resolve_action
+from tinychat.domain.action import OUT_OF_DOMAIN, Action, parse_target, resolve_action
 from tinychat.domain.entities import find_entity
 from tinychat.domain.spec import DomainSpec
 from tinychat.domain.utterance import normalise_utterance
@@ -79,13 +79,14 @@ def in_known_script(utterance: str, languages: list[str]) -> bool:
     return known * 2 >= len(letters)
 
 
-def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str) -> None:
-    """Fix a required catalogue slot the model left empty, or filled with words that name nothing it knows,
-    when the utterance says a catalogue name ("add eggs to the list" with "add" copied as the item)."""
+def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str, copied: set[str]) -> None:
+    """Fix a catalogue slot when the utterance says a catalogue name and the model left the slot empty
+    though it is required, or copied words for it that name nothing ("do we have eggs" with "do" copied)."""
     if action.intent == OUT_OF_DOMAIN:
         return
     for slot in spec.intent(action.intent).slots:
-        if not (slot.required and slot.catalogue):
+        miscopied = slot.name in copied and slot.name not in action.slots
+        if not (slot.catalogue and (slot.required or miscopied)):
             continue
         catalogue = spec.catalogues[slot.catalogue]
         value = action.slots.get(slot.name)
@@ -164,7 +165,7 @@ class Parser:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
         action = resolve_action(self.spec, target, text=text, confidence=round(decoded.confidence, 4),
                                 utterance=utterance)
-        _find_missing_entities(self.spec, action, utterance)
+        _find_missing_entities(self.spec, action, utterance, copied=set(parse_target(target)[1]))
         if action.confidence < self.threshold:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)
         return action
