@@ -3,7 +3,8 @@
 import pytest
 
 from tinychat.domain.builtin import BUILTIN_DOMAINS, builtin_spec
-from tinychat.model.checkpoint import ModelDirError, load_model_dir, refresh_dialogue_spec
+from tinychat.model.checkpoint import ModelDirError, load_model_dir, read_spec, refresh_dialogue_spec
+from tinychat.runtime.host_bundle import BUNDLES
 from tinychat.runtime.parser import builtin_model_dir
 
 
@@ -14,6 +15,15 @@ def test_shipped_model_spec_matches_the_builtin_yaml(domain):
         "the shipped model's domain.json drifted from the YAML; after editing replies or prompts run "
         "refresh_dialogue_spec(builtin_model_dir(d), builtin_spec(d)) (anything else needs retraining)"
     )
+
+
+@pytest.mark.parametrize("domain", BUILTIN_DOMAINS)
+def test_shipped_bundles_answer_with_the_builtin_yaml(domain):
+    """A device runs the bundle alone: a reply added to the YAML but not to its bundles is never said."""
+    bundles = sorted((builtin_model_dir(domain) / BUNDLES).iterdir())
+    assert bundles
+    for bundle in bundles:
+        assert read_spec(bundle) == builtin_spec(domain), f"{bundle.name}: rebuild it (tinychat compile)"
 
 
 def test_refreshing_refuses_a_spec_the_model_was_not_trained_on(tmp_path):
