@@ -94,6 +94,23 @@ def test_clearing_a_list_needs_a_yes(fridge, converse):
     assert not fridge.snapshot()["lists"].get("shopping")
 
 
+def test_only_a_yes_clears_a_list_however_the_model_read_the_answer(fridge, converse, monkeypatch):
+    """A model may read a lone item or "and butter?" as confirm; neither is a yes to clearing a list."""
+    parse = fridge.parser.parse
+    monkeypatch.setattr(fridge.parser, "parse", lambda text: Action(text=text, intent="confirm", confidence=0.97)
+                        if text in ("butter", "and butter?", "make it two") else parse(text))
+    converse(fridge, [
+        ("add apples to the shopping list", "list_add", "apples"),
+        ("clear the shopping list", "list_clear", "?"),
+        ("butter", "list_clear", "?"),
+        ("and butter?", "list_add", "butter"),
+        ("clear the shopping list", "list_clear", "?"),
+        ("make it two", "list_add", "two"),
+    ])
+    assert fridge.snapshot()["lists"] == {"shopping": [{"item": "apple", "quantity": None},
+                                                       {"item": "butter", "quantity": 2}]}
+
+
 def test_korean_confirmation_and_lists(fridge, converse):
     converse(fridge, [
         ("장보기 목록에 두부 추가해 줘", "list_add", "두부"),

@@ -59,6 +59,14 @@ def test_open_catalogue_keeps_free_text_and_maps_known_names():
     assert resolve_action(spec, "list_add item=[계란]").slots == {"item": "egg"}
 
 
+@pytest.mark.parametrize("words", ["to", "the", "some", "그거"])
+def test_free_text_of_only_function_words_is_no_value(words):
+    """"add to the shopping list" with "to" copied as the item adds nothing: the dialogue asks what."""
+    spec = builtin_spec("fridge")
+    action = resolve_action(spec, f"list_add item=[{words}] list=[shopping list]", utterance=f"add {words} the shopping list")
+    assert action.slots == {"list": "shopping"}
+
+
 def test_unknown_intent_is_out_of_domain():
     assert resolve_action(builtin_spec("wearable"), "inventory_add item=[egg]").intent == "out_of_domain"
 

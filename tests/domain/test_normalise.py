@@ -224,6 +224,10 @@ TEXTS = [
     ("  that   the door is open ", "the door is open"),
     ("buy milk.", "buy milk"),
     ("엄마한테 전화하기", "엄마한테 전화하기"),
+    ("to the", ""),
+    ("that", ""),
+    ("그거 좀", ""),
+    ("some of the milk", "some of the milk"),
 ]
 
 

@@ -29,7 +29,7 @@ from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.turn import ActionSummary, Turn
 from tinychat.dialogue.when import resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
-from tinychat.domain.entities import resolve_entity
+from tinychat.domain.entities import find_entity, resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.runtime.parser import DEFAULT_THRESHOLD, has_words, in_known_script
@@ -127,13 +127,13 @@ class _Turn:
         revised = self._correction()
         if revised is not None:
             return revised
+        repeated = self._ellipsis()  # "and butter?" asks for more of the last action, whatever the model read
+        if repeated is not None:
+            return self._proceed(repeated[0], repeated[1])
         if sure and action.intent in ("confirm", "deny") or carryover.plain_answer(self.text):
             return self._say("nothing_pending", action.intent if sure else "confirm")
         if sure and action.intent == "help":
             return self._reply(self.m.replies.capabilities(self.lang), ActionSummary(intent="help"))
-        repeated = self._ellipsis()
-        if repeated is not None:
-            return self._proceed(repeated[0], repeated[1])
         if action.intent == OUT_OF_DOMAIN or action.intent in _CONTROL:
             return self._refuse()
         if not sure:
@@ -190,8 +190,11 @@ class _Turn:
 
     def _answer_confirm(self, pending: Pending, action: Action) -> Turn | None:
         plain = carryover.plain_answer(self.text)
+        if plain is None and (carryover.correction_quantity(self.text) is not None or self._ellipsis() is not None):
+            return None  # "make it two", "and butter?" go on from the last action; the question lapses
         sure = action.confidence >= ACT_THRESHOLD
-        if plain == "yes" or (plain is None and sure and action.intent == "confirm"):
+        model_yes = sure and action.intent == "confirm" and not self._names_what_is_not_asked(pending.intent)
+        if plain == "yes" or (plain is None and model_yes):
             return self._execute(pending.intent, pending.slots)
         if plain == "no" or (plain is None and sure and action.intent in ("deny", "cancel")):
             return self._say("declined", "deny")
@@ -201,6 +204,14 @@ class _Turn:
             return self._say("declined", "deny")
         self.context.pending = Pending("confirm", pending.intent, pending.slots, "", pending.question, pending.asks + 1)
         return self._reply(pending.question, ActionSummary(intent=pending.intent, slots=pending.slots))
+
+    def _names_what_is_not_asked(self, intent: str) -> bool:
+        """Whether the answer names a catalogue entry the pending action has no slot for: "butter" is
+        no yes to "clear the shopping list?", however the model read it."""
+        asked = {slot.catalogue for slot in self.spec.intent(intent).slots}
+        utterance = normalise_utterance(self.text)
+        return any(find_entity(catalogue, utterance) is not None
+                   for name, catalogue in self.spec.catalogues.items() if name not in asked)
 
     # ------------------------------------------------------------------ carry-over
     def _correction(self) -> Turn | None:

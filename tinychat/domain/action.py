@@ -156,7 +156,7 @@ def normalise_slot(spec: DomainSpec, slot: Slot, raw: Span) -> SlotValue | None:
         assert slot.catalogue is not None
         catalogue = spec.catalogues[slot.catalogue]
         return resolve_entity(catalogue, raw.text) or (
-            normalise.parse_text(raw.text) if spec.is_open(slot) and raw.text.strip() else None
+            (normalise.parse_text(raw.text) or None) if spec.is_open(slot) else None
         )
     parsers = {
         SlotType.quantity: normalise.parse_quantity,

@@ -178,13 +178,22 @@ def _ko_duration(compact: str) -> int | None:
 # --- text ---------------------------------------------------------------------------------------
 
 
+#: words that name nothing on their own: free text made only of these is no value ("add to the list")
+FUNCTION_WORDS = frozenset(
+    "a an the to of for on in at and or some any it this that these those my our me us please more "
+    "something stuff things 좀 그거 이거 저거 뭐 거 것".split()
+)
+
+
 def parse_text(span: str) -> str:
-    """Free text as said: lower-case, single spaces, a leading "to "/"that " dropped.
+    """Free text as said: lower-case, single spaces, a leading "to "/"that " dropped; "" if it names nothing.
 
     "to call mom" → "call mom": the verb the user asked for, not the infinitive marker.
     Korean is kept as said, particles and all, since they are part of the message.
     """
     text = " ".join(span.lower().split()).strip(" .,!?;:\"'")
+    if all(word in FUNCTION_WORDS for word in text.split()):
+        return ""
     for lead in ("to ", "that "):
         if text.startswith(lead):
             return text[len(lead) :]
