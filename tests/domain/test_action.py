@@ -63,7 +63,8 @@ def test_open_catalogue_keeps_free_text_and_maps_known_names():
 def test_free_text_of_only_function_words_is_no_value(words):
     """"add to the shopping list" with "to" copied as the item adds nothing: the dialogue asks what."""
     spec = builtin_spec("fridge")
-    action = resolve_action(spec, f"list_add item=[{words}] list=[shopping list]", utterance=f"add {words} the shopping list")
+    utterance = f"add {words} the shopping list"
+    action = resolve_action(spec, f"list_add item=[{words}] list=[shopping list]", utterance=utterance)
     assert action.slots == {"list": "shopping"}
 
 
