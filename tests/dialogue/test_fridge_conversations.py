@@ -100,6 +100,7 @@ def test_only_a_yes_clears_a_list_however_the_model_read_the_answer(fridge, conv
     monkeypatch.setattr(fridge.parser, "parse", lambda text: Action(text=text, intent="confirm", confidence=0.97)
                         if text in ("butter", "and butter?", "make it two") else parse(text))
     converse(fridge, [
+        ("butter", "out_of_domain", "?"),  # nothing asked: not "nothing to confirm" but "say again?"
         ("add apples to the shopping list", "list_add", "apples"),
         ("clear the shopping list", "list_clear", "?"),
         ("butter", "list_clear", "?"),

@@ -130,6 +130,9 @@ class _Turn:
         repeated = self._ellipsis()  # "and butter?" asks for more of the last action, whatever the model read
         if repeated is not None:
             return self._proceed(repeated[0], repeated[1])
+        if sure and action.intent in ("confirm", "deny") and not carryover.plain_answer(self.text) \
+                and self._named_catalogues():
+            return self._clarify()  # "butter" read as a yes: no answer to anything, and no request either
         if sure and action.intent in ("confirm", "deny") or carryover.plain_answer(self.text):
             return self._say("nothing_pending", action.intent if sure else "confirm")
         if sure and action.intent == "help":
@@ -209,9 +212,13 @@ class _Turn:
         """Whether the answer names a catalogue entry the pending action has no slot for: "butter" is
         no yes to "clear the shopping list?", however the model read it."""
         asked = {slot.catalogue for slot in self.spec.intent(intent).slots}
+        return bool(self._named_catalogues() - asked)
+
+    def _named_catalogues(self) -> set[str]:
+        """The catalogues the utterance names an entry of ("butter" → food)."""
         utterance = normalise_utterance(self.text)
-        return any(find_entity(catalogue, utterance) is not None
-                   for name, catalogue in self.spec.catalogues.items() if name not in asked)
+        return {name for name, catalogue in self.spec.catalogues.items()
+                if find_entity(catalogue, utterance) is not None}
 
     # ------------------------------------------------------------------ carry-over
     def _correction(self) -> Turn | None:
