@@ -130,10 +130,11 @@ class _Turn:
         repeated = self._ellipsis()  # "and butter?" asks for more of the last action, whatever the model read
         if repeated is not None:
             return self._proceed(repeated[0], repeated[1])
-        if sure and action.intent in ("confirm", "deny") and not carryover.plain_answer(self.text) \
-                and self._named_catalogues():
+        plain = carryover.plain_answer(self.text)
+        model_yes_or_no = sure and action.intent in ("confirm", "deny")
+        if model_yes_or_no and plain is None and self._named_catalogues():
             return self._clarify()  # "butter" read as a yes: no answer to anything, and no request either
-        if sure and action.intent in ("confirm", "deny") or carryover.plain_answer(self.text):
+        if model_yes_or_no or plain:
             return self._say("nothing_pending", action.intent if sure else "confirm")
         if sure and action.intent == "help":
             return self._reply(self.m.replies.capabilities(self.lang), ActionSummary(intent="help"))
