@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -106,6 +107,8 @@ def test_cross_compiled_bundles_build_for_aarch64(target, tmp_path):
     descriptor = resolve_target(target)
     if shutil.which(descriptor.cross_compiler) is None:
         pytest.fail(f"{descriptor.cross_compiler} is missing: .ci/run installs gcc-aarch64-linux-gnu")
+    if descriptor.kind == "cuda" and shutil.which("nvcc") is None:
+        pytest.skip("CUDA kernels are compiled with nvcc (CUDA 13), which this machine lacks")
     out = tmp_path / target
     compile_bundle(builtin_model_dir("wearable"), descriptor, "q4", out, progress=lambda _: None)
     assert _elf_machine(out / "model.so") == AARCH64
@@ -113,6 +116,24 @@ def test_cross_compiled_bundles_build_for_aarch64(target, tmp_path):
     assert "not run" in report[-1]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["device_modules"] == (["cuda"] if descriptor.kind == "cuda" else [])
+    kernels = [name for name in manifest["files"] if name.startswith("cuda-kernels-")]
+    if descriptor.kind == "cuda":
+        assert len(kernels) == 1 and _fatbin_entries(out / kernels[0]) == {("ptx", 87), ("sass", 87)}
+    else:
+        assert kernels == []
+
+
+def _fatbin_entries(path):
+    """(kind, architecture) of each image in a CUDA fatbin: what the driver can load."""
+    data = path.read_bytes()
+    magic, _, header_size, size = struct.unpack_from("<IHHQ", data, 0)
+    assert magic == 0xBA55ED50, f"{path} is not a CUDA fatbin"
+    entries, offset = set(), header_size
+    while offset < header_size + size:
+        kind, _, entry_header, payload = struct.unpack_from("<HHIQ", data, offset)
+        entries.add(({1: "ptx", 2: "sass"}[kind], struct.unpack_from("<I", data, offset + 28)[0]))
+        offset += entry_header + payload
+    return entries
 
 
 def test_bundle_runtime_loads_only_the_tvm_runtime(bundle):

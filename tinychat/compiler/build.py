@@ -19,6 +19,7 @@ from tinychat.model.checkpoint import WEIGHTS, load_model_dir
 from tinychat.model.config import ModelConfig
 from tinychat.model.reference import ReferenceModel
 from tinychat.runtime.bundle import FORMAT_VERSION, GOLDEN, MANIFEST, PARAMS, BundleManifest, FileEntry, sha256_file
+from tinychat.runtime.gpu import cuda_kernels_name
 
 GOLDEN_PROMPT = "i bought a dozen eggs and 우유 두 병"
 
@@ -58,6 +59,9 @@ def compile_bundle(model_dir: Path, target: TargetDescriptor, quant_name: str, o
     staging.mkdir(parents=True)
     progress(f"[3/4] writing the library and {quant.name} weights")
     library = _export_library(executable, target, staging)
+    for source in _cuda_sources(executable.mod):
+        progress("      compiling its CUDA kernels with nvcc")
+        (staging / cuda_kernels_name(source)).write_bytes(_compile_cuda_kernels(source, tvm_target))
     names = [name for name, _ in named]
     save_file(compiled_parameters(config, weights, quant, names), str(staging / PARAMS))
     for name in ("config.json", "tokenizer.json", "domain.json"):
@@ -94,6 +98,32 @@ def _export_library(executable, target: TargetDescriptor, staging: Path) -> str:
     else:
         executable.export_library(str(staging / "model.so"))
     return "model.so"
+
+
+def _cuda_sources(module) -> list[str]:  # noqa: ANN001
+    sources = []
+    for imported in module.imports:
+        if imported.kind == "cuda":
+            sources.append(str(imported.inspect_source("cuda")))
+        sources += _cuda_sources(imported)
+    return sources
+
+
+def _compile_cuda_kernels(source: str, tvm_target) -> bytes:  # noqa: ANN001
+    """nvcc → a fatbin: machine code for the target's GPU, and its PTX for the driver to compile on newer GPUs.
+
+    TVM 0.27 stores CUDA kernels as source and compiles them when the library is loaded, which
+    would need a CUDA compiler on the device; the bundle carries them compiled instead.
+    """
+    from tvm.support import nvcc
+
+    if shutil.which("nvcc") is None:
+        raise RuntimeError("compiling for a CUDA target needs nvcc (the CUDA 13 toolkit) on PATH")
+    version = str(tvm_target.attrs["arch"]).removeprefix("sm_")
+    arch = ["-gencode", f"arch=compute_{version},code=sm_{version}",
+            "-gencode", f"arch=compute_{version},code=compute_{version}"]
+    with tvm_target:
+        return bytes(nvcc.compile_cuda(source, target_format="fatbin", arch=arch, compiler="nvcc"))
 
 
 def _device_module_kinds(module) -> list[str]:  # noqa: ANN001

@@ -21,6 +21,7 @@ from tinychat.model.checkpoint import read_spec
 from tinychat.model.config import ModelConfig
 from tinychat.model.tokenizer import Tokenizer
 from tinychat.runtime.cpu_features import missing_cpu_flags
+from tinychat.runtime.gpu import CUDA_KERNELS_PREFIX, cuda_mismatch, serve_shipped_kernels
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -61,17 +62,30 @@ class BundleManifest(BaseModel):
         return str(self.target["name"])
 
     def runs_here(self) -> bool:
-        """A CPU bundle whose architecture is this machine's, on a CPU with the features it was built for."""
-        return self.arch_matches() and not self.missing_cpu_flags()
+        """This machine can run the bundle's code: its CPU, and for CUDA bundles a GPU the kernels were built for."""
+        return self.why_not_here() is None
+
+    def why_not_here(self) -> str | None:
+        """Why this machine cannot run the bundle, or None when it can."""
+        kind = self.target.get("kind")
+        if kind not in ("cpu", "cuda") or not self.library.endswith(".so"):
+            return f"it is linked on its {kind} device ({self.library}), not here"
+        host = self.target.get("tvm_target" if kind == "cpu" else "tvm_host") or {}
+        triple = str(host.get("mtriple", "native"))
+        if triple != "native" and triple.split("-")[0] != _machine_arch():
+            return f"its {triple.split('-')[0]} code cannot run on this {_machine_arch()} machine"
+        if self.missing_cpu_flags():
+            return f"it needs CPU features {self.missing_cpu_flags()} that this machine lacks"
+        if kind == "cuda":
+            return cuda_mismatch(str(self.target.get("tvm_target", {}).get("arch", "")))
+        return None
+
+    def device(self) -> str:
+        """Where the model runs: "cuda" for bundles with CUDA kernels, else "cpu"."""
+        return "cuda" if "cuda" in self.device_modules else "cpu"
 
     def missing_cpu_flags(self) -> list[str]:
         return missing_cpu_flags(list(self.target.get("cpu_flags", [])))
-
-    def arch_matches(self) -> bool:
-        if self.target.get("kind") != "cpu" or not self.library.endswith(".so"):
-            return False
-        triple = str(self.target.get("tvm_target", {}).get("mtriple", "native"))
-        return triple == "native" or triple.split("-")[0] == _machine_arch()
 
 
 def _machine_arch() -> str:
@@ -115,15 +129,16 @@ def check_files(bundle: Path, manifest: BundleManifest) -> None:
     for required in (manifest.library, PARAMS, "config.json", "tokenizer.json", "domain.json", GOLDEN):
         if required not in manifest.files:
             raise BundleError(f"{bundle}: manifest does not list {required}")
+    if manifest.device() == "cuda" and not any(name.startswith(CUDA_KERNELS_PREFIX) for name in manifest.files):
+        raise BundleError(f"{bundle}: manifest lists no compiled CUDA kernels ({CUDA_KERNELS_PREFIX}*.fatbin); "
+                          "rebuild the bundle with this tinychat")
 
 
 def check_runs_here(bundle: Path, manifest: BundleManifest) -> None:
-    if manifest.arch_matches() and manifest.missing_cpu_flags():
-        raise BundleError(f"{bundle}: bundle is for target {manifest.target_name!r}, which needs CPU features "
-                          f"{manifest.missing_cpu_flags()} that this machine lacks")
-    if not manifest.runs_here():
+    problem = manifest.why_not_here()
+    if problem:
         raise BundleError(f"{bundle}: bundle is for target {manifest.target_name!r} "
-                          f"({manifest.target.get('tvm_target')}); it cannot run on this {_machine_arch()} machine")
+                          f"({manifest.target.get('tvm_target')}); {problem}")
 
 
 def load_bundle(bundle: Path, threads: int | None = None) -> tuple[DomainSpec, Tokenizer, Any]:
@@ -141,7 +156,10 @@ def load_bundle(bundle: Path, threads: int | None = None) -> tuple[DomainSpec, T
     if missing:
         raise BundleError(f"{bundle}: {PARAMS} lacks parameters {missing[:3]}")
     params = [stored[name] for name in manifest.param_order]
-    backend = TVMBackend(bundle / manifest.library, config, params, threads=threads or manifest.target.get("threads"))
+    if manifest.device() == "cuda":
+        serve_shipped_kernels(bundle, [name for name in manifest.files if name.startswith(CUDA_KERNELS_PREFIX)])
+    backend = TVMBackend(bundle / manifest.library, config, params, device=manifest.device(),
+                         threads=threads or manifest.target.get("threads"))
     spec = read_spec(bundle)
     return spec, Tokenizer.load(bundle / "tokenizer.json"), backend
 
@@ -167,5 +185,5 @@ def verify_bundle(bundle: Path) -> list[str]:
         _, _, backend = load_bundle(bundle)
         done.append(f"golden output: max |logit difference| {golden_check(bundle, backend):.2e}")
     else:
-        done.append(f"golden output: not run (target {manifest.target_name} does not run on this machine)")
+        done.append(f"golden output: not run (target {manifest.target_name}: {manifest.why_not_here()})")
     return done

@@ -43,6 +43,13 @@ class TVMBackend:
         tvm = import_tvm_runtime()
         from tvm.runtime.vm import VirtualMachine
 
+        if device == "cuda":
+            from tinychat.runtime.gpu import load_cuda_runtime
+
+            if not load_cuda_runtime():
+                raise OSError("TVM's CUDA runtime cannot be loaded (libtvm_runtime_cuda.so, libcudart.so.13, "
+                              "libcuda.so.1)")
+
         self.config = config
         self._tvm = tvm
         self.device = tvm.runtime.device(device, 0)
