@@ -107,6 +107,10 @@ class TinyLlama(nn.Module):
 
     def forward(self, ids: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Logits for every position; ``pad_mask`` (b, t) is True where a real token sits."""
+        return self.lm_head(self.hidden_states(ids, pad_mask))
+
+    def hidden_states(self, ids: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The final normed hidden state of every position (what ``lm_head`` projects to logits)."""
         t = ids.shape[1]
         cos, sin = rope_tables(self.config, t)
         causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
@@ -114,7 +118,7 @@ class TinyLlama(nn.Module):
         x = self.model.embed_tokens(ids)
         for layer in self.model.layers:
             x = layer(x, cos.to(x.device), sin.to(x.device), mask)
-        return self.lm_head(self.model.norm(x))
+        return self.model.norm(x)
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

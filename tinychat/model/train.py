@@ -110,11 +110,13 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
         lr = _learning_rate(config, step)
         for group in optimiser.param_groups:
             group["lr"] = lr
-        ids, labels = _batch(rng, encoded, config.batch_size, tokenizer.pad_id)
+        ids, labels = _padded([encoded[rng.randrange(len(encoded))] for _ in range(config.batch_size)],
+                              tokenizer.pad_id)
         ids, labels = ids.to(device), labels.to(device)
-        logits = model(ids)
-        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
-                               ignore_index=-100)
+        # the loss is on the target only, so the vocabulary projection runs on those positions alone
+        scored = labels[:, 1:] != -100
+        logits = model.lm_head(model.hidden_states(ids)[:, :-1][scored])
+        loss = F.cross_entropy(logits, labels[:, 1:][scored])
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -149,14 +151,14 @@ def _learning_rate(config: TrainConfig, step: int) -> float:
     return config.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def _batch(rng: random.Random, encoded: list[tuple[list[int], int]], size: int, pad: int):  # noqa: ANN202
+def _padded(batch: list[tuple[list[int], int]], pad: int):  # noqa: ANN202
+    """Token ids padded to the longest example, and labels that are -100 except on the target."""
     import torch
 
-    chosen = [encoded[rng.randrange(len(encoded))] for _ in range(size)]
-    width = max(len(ids) for ids, _ in chosen)
-    ids = np.full((size, width), pad, dtype=np.int64)
-    labels = np.full((size, width), -100, dtype=np.int64)
-    for row, (seq, target_start) in enumerate(chosen):
+    width = max(len(ids) for ids, _ in batch)
+    ids = np.full((len(batch), width), pad, dtype=np.int64)
+    labels = np.full((len(batch), width), -100, dtype=np.int64)
+    for row, (seq, target_start) in enumerate(batch):
         ids[row, : len(seq)] = seq
         labels[row, target_start : len(seq)] = seq[target_start:]
     return torch.from_numpy(ids), torch.from_numpy(labels)

@@ -1,0 +1,45 @@
+"""Training batches: padded, labelled on the target, and scored there alone."""
+
+import random
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tinychat.model.config import ModelConfig  # noqa: E402
+from tinychat.model.llama import TinyLlama  # noqa: E402
+from tinychat.model.train import _padded  # noqa: E402
+
+PAD = 0
+
+
+def examples(count: int, seed: int = 1) -> list[tuple[list[int], int]]:
+    """Token ids 3–50 long (as utterances are), the target being the last third."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        length = min(50, 3 + int(rng.expovariate(1 / 13)))
+        out.append(([rng.randrange(3, 400) for _ in range(length)], length - max(1, length // 3)))
+    return out
+
+
+def test_labels_mark_exactly_the_target_tokens():
+    ids, labels = _padded([([5, 6, 7, 8], 2), ([9, 10], 1)], PAD)
+    assert ids.tolist() == [[5, 6, 7, 8], [9, 10, PAD, PAD]]
+    assert labels.tolist() == [[-100, -100, 7, 8], [-100, 10, -100, -100]]
+
+
+def test_scoring_the_target_positions_alone_is_the_full_loss():
+    from torch.nn import functional as F
+
+    torch.manual_seed(0)
+    config = ModelConfig(vocab_size=400, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=64)
+    model = TinyLlama(config)
+    ids, labels = _padded(examples(8), PAD)
+    logits = model(ids)
+    full = F.cross_entropy(logits[:, :-1].reshape(-1, 400), labels[:, 1:].reshape(-1), ignore_index=-100)
+    scored = labels[:, 1:] != -100
+    target_only = F.cross_entropy(model.lm_head(model.hidden_states(ids)[:, :-1][scored]), labels[:, 1:][scored])
+    assert np.isclose(full.item(), target_only.item(), rtol=1e-6)
