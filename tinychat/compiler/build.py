@@ -100,15 +100,6 @@ def _export_library(executable, target: TargetDescriptor, staging: Path) -> str:
     return "model.so"
 
 
-def _cuda_sources(module) -> list[str]:  # noqa: ANN001
-    sources = []
-    for imported in module.imports:
-        if imported.kind == "cuda":
-            sources.append(str(imported.inspect_source("cuda")))
-        sources += _cuda_sources(imported)
-    return sources
-
-
 def _compile_cuda_kernels(source: str, tvm_target) -> bytes:  # noqa: ANN001
     """nvcc → a fatbin: machine code for the target's GPU, and its PTX for the driver to compile on newer GPUs.
 
@@ -126,13 +117,19 @@ def _compile_cuda_kernels(source: str, tvm_target) -> bytes:  # noqa: ANN001
         return bytes(nvcc.compile_cuda(source, target_format="fatbin", arch=arch, compiler="nvcc"))
 
 
-def _device_module_kinds(module) -> list[str]:  # noqa: ANN001
-    kinds: set[str] = set()
+def _imported_modules(module):  # noqa: ANN001, ANN202
+    """Every module the library imports, depth first (device code, packed objects)."""
     for imported in module.imports:
-        if imported.kind not in ("llvm", "static_library"):
-            kinds.add(imported.kind)
-        kinds.update(_device_module_kinds(imported))
-    return sorted(kinds)
+        yield imported
+        yield from _imported_modules(imported)
+
+
+def _cuda_sources(module) -> list[str]:  # noqa: ANN001
+    return [str(m.inspect_source("cuda")) for m in _imported_modules(module) if m.kind == "cuda"]
+
+
+def _device_module_kinds(module) -> list[str]:  # noqa: ANN001
+    return sorted({m.kind for m in _imported_modules(module) if m.kind not in ("llvm", "static_library")})
 
 
 def dequantized_weights(config: ModelConfig, weights: dict[str, np.ndarray], quant: QuantScheme) -> dict:

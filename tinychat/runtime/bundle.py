@@ -74,8 +74,9 @@ class BundleManifest(BaseModel):
         triple = str(host.get("mtriple", "native"))
         if triple != "native" and triple.split("-")[0] != _machine_arch():
             return f"its {triple.split('-')[0]} code cannot run on this {_machine_arch()} machine"
-        if self.missing_cpu_flags():
-            return f"it needs CPU features {self.missing_cpu_flags()} that this machine lacks"
+        missing = self.missing_cpu_flags()
+        if missing:
+            return f"it needs CPU features {missing} that this machine lacks"
         if kind == "cuda":
             return cuda_mismatch(str(self.target.get("tvm_target", {}).get("arch", "")))
         return None
@@ -181,9 +182,10 @@ def verify_bundle(bundle: Path) -> list[str]:
     done = [f"manifest: format {manifest.format_version}, domain {manifest.domain}, target "
             f"{manifest.target_name}, {manifest.quant}, TVM {manifest.tvm_version}",
             f"files: {len(manifest.files)} present, sizes and sha256 match"]
-    if manifest.runs_here():
+    problem = manifest.why_not_here()
+    if problem is None:
         _, _, backend = load_bundle(bundle)
         done.append(f"golden output: max |logit difference| {golden_check(bundle, backend):.2e}")
     else:
-        done.append(f"golden output: not run (target {manifest.target_name}: {manifest.why_not_here()})")
+        done.append(f"golden output: not run (target {manifest.target_name}: {problem})")
     return done
