@@ -29,7 +29,7 @@ def test_broken_templates_raise(bad):
     ("word", "particle", "expected"),
     [("우유", "을", "우유를"), ("계란", "를", "계란을"), ("사과", "이", "사과가"), ("빵", "가", "빵이"),
      ("물", "으로", "물로"), ("김밥", "로", "김밥으로"), ("2병", "은", "2병은"), ("3", "을", "3을"),
-     ("2", "을", "2를")],
+     ("2", "을", "2를"), ("약 먹기", "으라고", "약 먹으라고"), ("우유 사기", "으라고", "우유 사라고")],
 )
 def test_korean_particles_fit_the_last_sound(word, particle, expected):
     assert attach_particle(word, particle) == expected

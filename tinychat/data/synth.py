@@ -16,7 +16,15 @@ import yaml
 
 from tinychat.data.gibberish import gibberish
 from tinychat.data.noise import add_noise
-from tinychat.data.template import Filled, Placeholder, Segment, attach_particle, expand, parse_template
+from tinychat.data.template import (
+    QUOTED_COMMAND,
+    Filled,
+    Placeholder,
+    Segment,
+    attach_particle,
+    expand,
+    parse_template,
+)
 from tinychat.domain import render
 from tinychat.domain.action import (
     OUT_OF_DOMAIN,
@@ -156,12 +164,15 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
     wanted = [s.slot for s in segments if isinstance(s, Placeholder)]
     sampler = _ValueSampler(spec, intent, lang, rng, wanted)
     filled: list[Segment] = []
-    spans: dict[str, str] = {}
     for segment in segments:
         if isinstance(segment, Placeholder):
             surface = sampler.surface(segment.slot)
-            spans[segment.slot] = surface
-            filled.append(Filled(attach_particle(surface, segment.particle) if lang == "ko" else surface))
+            if lang != "ko":
+                filled.append(Filled(surface))
+            elif segment.particle == QUOTED_COMMAND:
+                filled.append(Filled(sampler.said_as(segment.slot, attach_particle(surface, segment.particle))))
+            else:
+                filled.append(Filled(attach_particle(surface, segment.particle)))
         else:
             filled.append(segment)
     noisy = add_noise(filled, lang, rng)
@@ -212,6 +223,12 @@ class _ValueSampler:
         phrase = self.rng.choice(self.spec.phrases[slot.name][self.lang])
         value = normalise_slot(self.spec, slot, Span(phrase))
         return self._span(slot, value if value is not None else phrase, phrase)
+
+    def said_as(self, name: str, surface: str) -> str:
+        """The value of ``name`` said in another form (a quoted command): the span and value follow it."""
+        slot = self.intent.slot(name)
+        value = normalise_slot(self.spec, slot, Span(surface))
+        return self._span(slot, value if value is not None else surface, surface)
 
     def _span(self, slot: Slot, value: SlotValue, surface: str) -> str:
         self.raw[slot.name] = Span(surface)

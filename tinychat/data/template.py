@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from tinychat.domain.quoted_command import quote
+
 
 @dataclass(frozen=True)
 class Placeholder:
@@ -135,10 +137,17 @@ _DIGIT_HAS_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5"
                     "6": True, "7": True, "8": True, "9": False}
 
 
+#: "{task|으라고}": the value said as a quoted command ("약 먹기" → "약 먹으라고"); the ending fuses
+#: with the value, so the slot's span is the whole said form
+QUOTED_COMMAND = "으라고"
+
+
 def attach_particle(word: str, particle: str) -> str:
     """``word`` + the form of a Korean particle that fits its last sound (우유를, 계란을)."""
     if not particle:
         return word
+    if particle == QUOTED_COMMAND:
+        return quote(word)
     for after_consonant, after_vowel in _PARTICLE_PAIRS:
         if particle in (after_consonant, after_vowel):
             final = _final_consonant(word)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from tinychat.domain import spans
+from tinychat.domain import quoted_command, spans
 from tinychat.domain.numbers import (
     ENGLISH_NUMBER_WORDS,
     KOREAN_ATTRIBUTIVE,
@@ -189,7 +189,8 @@ def parse_text(span: str) -> str:
     """Free text as said: lower-case, single spaces, a leading "to "/"that " dropped; "" if it names nothing.
 
     "to call mom" → "call mom": the verb the user asked for, not the infinitive marker.
-    Korean is kept as said, particles and all, since they are part of the message.
+    Korean is kept as said, particles and all, since they are part of the message, except that
+    a quoted command takes its -기 form ("약 먹으라고" → "약 먹기").
     """
     text = " ".join(span.lower().split()).strip(" .,!?;:\"'")
     if all(word in FUNCTION_WORDS for word in text.split()):
@@ -197,4 +198,4 @@ def parse_text(span: str) -> str:
     for lead in ("to ", "that "):
         if text.startswith(lead):
             return text[len(lead) :]
-    return text
+    return quoted_command.unquote(text)

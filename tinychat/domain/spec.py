@@ -157,7 +157,8 @@ class Intent(_Strict):
     #: slots that narrow a destructive intent to one thing, so it needs no confirmation ("cancel the 7am alarm")
     confirm_unless: list[str] = []
     #: phrasings per language; "(a|b|)" picks one alternative, "{slot}" a value,
-    #: "{slot|을}" a value followed by the Korean particle that fits it
+    #: "{slot|을}" a value followed by the Korean particle that fits it, "{task|으라고}" a -기 task
+    #: said as a quoted command ("약 먹으라고")
     examples: dict[str, list[str]] = {}
     #: outcome → texts per language; texts given straight under a language are the outcome "done"
     replies: dict[str, ReplyTexts] = {}
