@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("say", help="one turn with the assistant; state persists between calls")
     _assistant_args(p)
     p.add_argument("text", help="what the user says")
-    p.add_argument("--json", action="store_true", help='print {"reply", "lang", "action", "pending", "events"}')
+    p.add_argument("--json", action="store_true",
+                   help='print {"reply", "lang", "action", "more_actions", "pending", "events"}')
     p.set_defaults(run=_say)
 
     p = commands.add_parser("chat", help="talk to the assistant (line editing, history, events as they fire)")

@@ -17,7 +17,7 @@ def say(capsys, state, text, domain="fridge"):
 
 def test_say_json_shape_and_state_between_invocations(tmp_path, capsys):
     first = say(capsys, tmp_path, "add to the shopping list")
-    assert set(first) == {"reply", "lang", "action", "pending", "events"}
+    assert set(first) == {"reply", "lang", "action", "more_actions", "pending", "events"}
     assert first["action"] == {"intent": "list_add", "slots": {"list": "shopping"}} and first["pending"]
     second = say(capsys, tmp_path, "butter")
     assert second["action"]["slots"] == {"list": "shopping", "item": "butter"} and second["pending"] is None

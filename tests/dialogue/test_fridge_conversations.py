@@ -172,3 +172,17 @@ def test_every_fridge_intent_in_korean(fridge, converse):
         ("취소", "cancel", "취소"),
     ])
     assert fridge.snapshot()["lists"] == {"shopping": []}
+
+
+def test_several_things_in_one_utterance(fridge, converse):
+    turns = converse(fridge, [
+        ("I bought a dozen eggs and two bottles of milk", "inventory_add", ["12 eggs", "two bottles of milk"]),
+        ("계란 두 개랑 우유 한 병 먹었어", "inventory_remove", ["계란 10개", "우유 1병"]),
+        ("add to the shopping list", "list_add", "what should i add"),
+        ("butter and cheese", "list_add", ["butter", "cheese"]),
+        ("what's on the shopping list", "list_query", ["butter", "cheese"]),
+    ])
+    assert [(a.intent, a.slots) for a in turns[0].more_actions] == [
+        ("inventory_add", {"quantity": 2, "unit": "bottle", "item": "milk"})]
+    assert {(row["item"], row["quantity"]) for row in fridge.snapshot()["inventory"]} == {("egg", 10), ("milk", 1)}
+    assert [row["item"] for row in fridge.snapshot()["lists"]["shopping"]] == ["butter", "cheese"]

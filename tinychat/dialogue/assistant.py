@@ -16,6 +16,7 @@ from tinychat.dialogue.skills import Outcome, Request, Skill, builtin_skills
 from tinychat.dialogue.store import StateError, StateStore, quarantine
 from tinychat.dialogue.turn import Event, Turn
 from tinychat.domain.action import Action, SlotValue
+from tinychat.runtime.compound import split_things
 from tinychat.runtime.parser import BackendChoice, Parser
 
 #: what a maker's callback gets and may return: None (the spec's reply), extra template values, or the reply
@@ -84,18 +85,19 @@ class Assistant:
         with self._lock:
             # the model runs before the write lock is taken: other processes wait only for the bookkeeping
             action = self.parser.parse(text)
+            things = split_things(self.parser, text, action)
             with self.store.transaction() as db:
-                return self._answer(db, text, action, lang, request_id)
+                return self._answer(db, text, action, things, lang, request_id)
 
-    def _answer(self, db: sqlite3.Connection, text: str, action: Action, lang: str | None,
-                request_id: str | None) -> Turn:
+    def _answer(self, db: sqlite3.Connection, text: str, action: Action, things: list[Action] | None,
+                lang: str | None, request_id: str | None) -> Turn:
         if request_id is not None:
             row = db.execute("SELECT turn FROM answered WHERE request_id = ?", (request_id,)).fetchone()
             if row is not None:
                 return Turn.model_validate_json(row[0])
         now = self.clock.now()
         events = scheduler.fire_due(db, now, self.started_at, self.manager.replies)
-        turn = self.manager.respond(text, action, lang, now, db)
+        turn = self.manager.respond(text, action, lang, now, db, things)
         turn.events = events
         if request_id is not None:
             db.execute("INSERT INTO answered (request_id, turn, at) VALUES (?, ?, ?)",

@@ -32,6 +32,7 @@ from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, norma
 from tinychat.domain.entities import find_entity, resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
 from tinychat.domain.utterance import normalise_utterance
+from tinychat.runtime.compound import split_at_joins
 from tinychat.runtime.parser import DEFAULT_THRESHOLD, has_words, in_known_script
 
 #: act on a parse at least this sure of its intent (the parser's own out-of-domain threshold)
@@ -88,13 +89,25 @@ class DialogueManager:
         self.phrasing = Phrasing(spec)
         self.replies = Replies(spec)
 
-    def respond(self, text: str, action: Action, lang: str | None, now: datetime, db: sqlite3.Connection) -> Turn:
+    def respond(self, text: str, action: Action, lang: str | None, now: datetime, db: sqlite3.Connection,
+                things: list[Action] | None = None) -> Turn:
         """Answer one utterance (parsed as ``action`` with no threshold applied) inside the caller's
-        transaction, so state and context change together."""
+        transaction, so state and context change together.
+
+        ``things``: the utterance read as one action per thing it names ("eggs and milk"), acted on in
+        turn when each is sure and no question is open (then the utterance may be its answer)."""
         context = Context.load(db)
         lang = lang or detect_language(text, context.lang or self.spec.languages[0])
         context.lang = lang
-        turn = _Turn(self, context, text, lang, now, db).run(action)
+        if things and context.pending is None and all(t.confidence >= ACT_THRESHOLD for t in things):
+            turns: list[Turn] = []
+            for thing in things:  # a question stops it there
+                turns.append(_Turn(self, context, thing.text, lang, now, db).run(thing))
+                if turns[-1].pending:
+                    break
+            turn = _merged(turns)
+        else:
+            turn = _Turn(self, context, text, lang, now, db).run(action)
         context.save(db)
         return turn
 
@@ -153,6 +166,9 @@ class _Turn:
         # "butter" answering "what should I add?" is the answer, however the model read it
         if action.intent == "cancel" and action.confidence >= ACT_THRESHOLD and self._catalogue_name(slot) is None:
             return self._say("cancelled", "cancel")
+        several = self._catalogue_names(slot)
+        if several:  # "eggs and milk": the asked action once for each
+            return _merged([self._proceed(pending.intent, {**pending.slots, slot.name: v}) for v in several])
         value = self._answer_value(slot, action, pending.intent)
         if value is not None:
             return self._proceed(pending.intent, {**pending.slots, slot.name: value})
@@ -185,6 +201,14 @@ class _Turn:
             if other.type == slot.type and other.catalogue == slot.catalogue:
                 return value
         return None
+
+    def _catalogue_names(self, slot: Slot) -> list[str]:
+        """The catalogue ids when the answer lists several entries of the slot's catalogue ("eggs and milk")."""
+        if slot.type != SlotType.entity or slot.catalogue is None:
+            return []
+        catalogue = self.spec.catalogues[slot.catalogue]
+        ids = [resolve_entity(catalogue, part) for part in split_at_joins(normalise_utterance(self.text), self.spec)]
+        return ids if len(ids) > 1 and None not in ids and len(set(ids)) == len(ids) else []  # type: ignore[return-value]
 
     def _catalogue_name(self, slot: Slot) -> SlotValue | None:
         """The catalogue id when the whole answer names an entry of the slot's catalogue ("butter")."""
@@ -345,6 +369,12 @@ class _Turn:
         pending = self.context.pending
         text = text[:1].upper() + text[1:]
         return Turn(reply=text, lang=self.lang, action=action, pending=pending.question if pending else None)
+
+
+def _merged(turns: list[Turn]) -> Turn:
+    """Turns acting on several things of one utterance as one: replies in order, the last question."""
+    return Turn(reply=" ".join(t.reply for t in turns), lang=turns[-1].lang, action=turns[0].action,
+                more_actions=[t.action for t in turns[1:]], pending=turns[-1].pending)
 
 
 #: a free-text answer ("paper towels", "call the plumber") is a phrase, not a paragraph

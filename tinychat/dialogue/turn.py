@@ -32,11 +32,13 @@ class Event(BaseModel):
 
 
 class Turn(BaseModel):
-    """One answer: the reply, its language, the action taken, an open question, events that fired."""
+    """One answer: the reply, its language, the actions taken, an open question, events that fired."""
 
     reply: str
     lang: str
     action: ActionSummary
+    #: the actions after the first when the utterance named several things ("eggs and milk")
+    more_actions: list[ActionSummary] = Field(default_factory=list)
     #: the question the assistant is waiting on ("What should I add?"), or None
     pending: str | None = None
     events: list[Event] = Field(default_factory=list)

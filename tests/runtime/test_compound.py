@@ -1,0 +1,49 @@
+"""Utterances that name several things become one action per thing, or stay whole."""
+
+import pytest
+
+from tinychat import Parser
+from tinychat.runtime.compound import split_things
+
+
+@pytest.fixture(scope="module")
+def fridge():
+    return Parser.load("fridge", 0.0)
+
+
+def things(parser: Parser, text: str) -> list[tuple[str, dict]] | None:
+    actions = split_things(parser, text, parser.parse(text))
+    return [(a.intent, a.slots) for a in actions] if actions else None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I bought a dozen eggs and two bottles of milk",
+     [("inventory_add", {"quantity": 12, "item": "egg"}),
+      ("inventory_add", {"quantity": 2, "unit": "bottle", "item": "milk"})]),
+    ("add eggs and milk to my shopping list",
+     [("list_add", {"item": "egg", "list": "shopping"}), ("list_add", {"item": "milk", "list": "shopping"})]),
+    ("put bread, butter and jam on the shopping list",
+     [("list_add", {"item": i, "list": "shopping"}) for i in ("bread", "butter", "jam")]),
+    ("계란 12개랑 우유 두 병 샀어",
+     [("inventory_add", {"item": "egg", "quantity": 12}),
+      ("inventory_add", {"item": "milk", "quantity": 2, "unit": "bottle"})]),
+    ("장보기 목록에 우유하고 계란 추가해 줘",
+     [("list_add", {"list": "shopping", "item": "milk"}), ("list_add", {"list": "shopping", "item": "egg"})]),
+])
+def test_each_thing_keeps_the_words_around_it(fridge, text, expected):
+    assert things(fridge, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "add mac and cheese to the list",  # one catalogue name with "and" in it
+    "I bought eggs",
+    "what's on the shopping list and the todo list",  # no thing named
+    "play music and turn on the lights",
+])
+def test_one_request_stays_whole(fridge, text):
+    assert things(fridge, text) is None
+
+
+def test_a_name_with_a_join_still_splits_from_the_next_thing(fridge):
+    assert [slots["item"] for _, slots in things(fridge, "add mac and cheese and milk to the list")] == [
+        "pasta", "milk"]
