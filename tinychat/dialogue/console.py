@@ -12,11 +12,13 @@ from typing import TextIO
 from tinychat.dialogue.assistant import Assistant
 from tinychat.dialogue.turn import Event, Turn
 
-#: the demo: each domain in English and Korean, showing follow-ups, carry-over, confirmation and refusal
+#: the demo: each domain in English and Korean, showing follow-ups, carry-over, several things at once,
+#: confirmation and refusal
 DEMO_SCRIPT: dict[str, list[str]] = {
     "fridge": [
         "I bought a dozen eggs",
         "and two bottles of milk",
+        "사과 세 개랑 바나나 다섯 개 샀어",
         "how many eggs do we have?",
         "add to the shopping list",
         "butter",

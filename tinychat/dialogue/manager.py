@@ -207,8 +207,9 @@ class _Turn:
         if slot.type != SlotType.entity or slot.catalogue is None:
             return []
         catalogue = self.spec.catalogues[slot.catalogue]
-        ids = [resolve_entity(catalogue, part) for part in split_at_joins(normalise_utterance(self.text), self.spec)]
-        return ids if len(ids) > 1 and None not in ids and len(set(ids)) == len(ids) else []  # type: ignore[return-value]
+        found = [resolve_entity(catalogue, part) for part in split_at_joins(normalise_utterance(self.text), self.spec)]
+        ids = [entity for entity in found if entity is not None]
+        return ids if len(found) > 1 and len(ids) == len(found) == len(set(ids)) else []
 
     def _catalogue_name(self, slot: Slot) -> SlotValue | None:
         """The catalogue id when the whole answer names an entry of the slot's catalogue ("butter")."""
