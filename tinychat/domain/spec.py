@@ -101,6 +101,10 @@ class Catalogue(_Strict):
     def by_id(self) -> dict[str, Entity]:
         return self._ids
 
+    def names(self) -> dict[str, str]:
+        """Every name, lower-case, singular and plural, in any language → id."""
+        return self._names
+
     def id_for_name(self, words: str) -> str | None:
         """The id of the entity named exactly ``words`` (any language, singular or plural)."""
         return self._names.get(words.strip().lower())

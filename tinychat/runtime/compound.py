@@ -10,6 +10,8 @@ about a different thing; anything else stays one utterance.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action
 from tinychat.domain.spec import DomainSpec, Intent, SlotType
@@ -36,14 +38,14 @@ def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | Non
     thing = _thing_slots(parser.spec.intent(whole.intent))
     if not thing:
         return None
-    protected = _names_with_joins(parser.spec)
+    read = cache(parser.read)  # a sentence whose spans were read is not decoded again to act on it
     tries = [normalise_utterance(_LIST_COMMA.sub(" and ", text)), normalise_utterance(text)]
     for utterance in dict.fromkeys(tries):
-        parts = _parts(utterance, protected)
-        sentences = _sentences(parser, parts, thing) if len(parts) > 1 else None
+        parts = split_at_joins(utterance, parser.spec)
+        sentences = _sentences(read, parts, thing) if len(parts) > 1 else None
         if sentences is None:
             continue
-        actions = [parser.parse(sentence) for sentence in sentences]
+        actions = [read(sentence)[0] for sentence in sentences]
         things = [action.slots.get(thing[0]) for action in actions]
         if all(a.intent == whole.intent for a in actions) and None not in things and len(set(things)) == len(things):
             return actions
@@ -58,16 +60,15 @@ def _thing_slots(intent: Intent) -> list[str]:
 
 
 def split_at_joins(utterance: str, spec: DomainSpec) -> list[str]:
-    """A normalised utterance cut at its "and"s ("eggs and milk" → "eggs", "milk"); [] if a part is empty."""
-    return _parts(utterance, _names_with_joins(spec))
-
-
-def _parts(utterance: str, protected: list[str]) -> list[str]:
-    """The utterance cut at its joins, except inside names that contain one ("mac and cheese", "플랑")."""
-    inside = [range(m.start(), m.end()) for name in protected
-              for m in re.finditer(rf"(?<!\S){re.escape(name)}(?!\S)", utterance)]
+    """A normalised utterance cut at its "and"s ("eggs and milk" → "eggs", "milk"), except inside
+    names that contain one ("mac and cheese", "플랑"); [] if a part is empty."""
     for pattern in _JOINS.values():
-        cuts = [m for m in pattern.finditer(utterance) if not any(m.start() in r for r in inside)]
+        cuts = list(pattern.finditer(utterance))
+        if not cuts:
+            continue
+        inside = [range(m.start(), m.end()) for name in _names_with_joins(spec)
+                  for m in re.finditer(rf"(?<!\S){re.escape(name)}(?!\S)", utterance)]
+        cuts = [m for m in cuts if not any(m.start() in r for r in inside)]
         if cuts:
             bounds = [0, *(i for m in cuts for i in (m.start(), m.end())), len(utterance)]
             parts = [utterance[a:b].strip() for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
@@ -75,25 +76,35 @@ def _parts(utterance: str, protected: list[str]) -> list[str]:
     return [utterance]
 
 
+_NAMES_WITH_JOINS: dict[int, tuple[DomainSpec, list[str]]] = {}
+
+
 def _names_with_joins(spec: DomainSpec) -> list[str]:
-    """Catalogue names that contain a join word, so an utterance is never cut inside one."""
-    names = {form for catalogue in spec.catalogues.values() for entity in catalogue.entities
-             for forms in entity.names.values() for name in forms for form in name.split("|")}
-    return sorted(name for name in names if any(p.search(f" {name} ") for p in _JOINS.values()))
+    """Catalogue names that contain a join word, so an utterance is never cut inside one (once per spec)."""
+    cached = _NAMES_WITH_JOINS.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        names = {name for catalogue in spec.catalogues.values() for name in catalogue.names()}
+        cached = (spec, sorted(name for name in names if any(p.search(f" {name} ") for p in _JOINS.values())))
+        _NAMES_WITH_JOINS[id(spec)] = cached
+    return cached[1]
 
 
-def _sentences(parser: Parser, parts: list[str], thing: list[str]) -> list[str] | None:
+#: a parser's ``read``: the action and the copied words of a sentence
+Reader = Callable[[str], tuple[Action, dict[str, str]]]
+
+
+def _sentences(read: Reader, parts: list[str], thing: list[str]) -> list[str] | None:
     """Each part with the words before the first thing and after the last one around it.
 
     English says the verb first ("i bought eggs and milk"): the first part shows the words before
     the things. Korean says it last ("계란이랑 우유 샀어"): the last part shows the words after them.
     """
     first, last = parts[0], parts[-1]
-    prefix = _before_things(parser, first, "", thing)
-    suffix = _after_things(parser, prefix, last, thing) if prefix is not None else None
+    prefix = _before_things(read, first, "", thing)
+    suffix = _after_things(read, prefix, last, thing) if prefix is not None else None
     if suffix is None:
-        suffix = _after_things(parser, "", last, thing)
-        prefix = _before_things(parser, first, suffix, thing) if suffix is not None else None
+        suffix = _after_things(read, "", last, thing)
+        prefix = _before_things(read, first, suffix, thing) if suffix is not None else None
     if prefix is None or suffix is None:
         return None
     cores = [first[len(prefix):], *parts[1:-1], last[: len(last) - len(suffix)]]
@@ -102,23 +113,23 @@ def _sentences(parser: Parser, parts: list[str], thing: list[str]) -> list[str] 
     return [" ".join((prefix + core + suffix).split()) for core in cores]
 
 
-def _before_things(parser: Parser, part: str, suffix: str, thing: list[str]) -> str | None:
+def _before_things(read: Reader, part: str, suffix: str, thing: list[str]) -> str | None:
     """The words of ``part`` before the first thing the model finds in ``part + suffix``."""
-    starts = [start for start, _ in _spans(parser, part + suffix, thing) if start < len(part)]
+    starts = [start for start, _ in _spans(read, part + suffix, thing) if start < len(part)]
     return part[: min(starts)] if starts else None
 
 
-def _after_things(parser: Parser, prefix: str, part: str, thing: list[str]) -> str | None:
+def _after_things(read: Reader, prefix: str, part: str, thing: list[str]) -> str | None:
     """The words of ``part`` after the last thing the model finds in ``prefix + part``."""
     sentence = prefix + part
-    ends = [end for start, end in _spans(parser, sentence, thing) if start >= len(prefix)]
+    ends = [end for start, end in _spans(read, sentence, thing) if start >= len(prefix)]
     return sentence[max(ends):] if ends else None
 
 
-def _spans(parser: Parser, utterance: str, slots: list[str]) -> list[tuple[int, int]]:
+def _spans(read: Reader, utterance: str, slots: list[str]) -> list[tuple[int, int]]:
     """Where the words the model copies into ``slots`` stand in ``utterance``."""
     found = []
-    for name, words in parser.copied(utterance).items():
+    for name, words in read(utterance)[1].items():
         start = utterance.find(words)
         if name in slots and start >= 0:
             found.append((start, start + len(words)))

@@ -156,25 +156,21 @@ class Parser:
         return cls(spec, tokenizer, backend, threshold)
 
     def parse(self, text: str) -> Action:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[Action, dict[str, str]]:
+        """The action, and the words the model copied into each slot before they were normalised."""
         utterance = normalise_utterance(text)
-        target, confidence = self._decode(utterance)
-        if target is None:
-            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0)
-        action = resolve_action(self.spec, target, text=text, confidence=confidence, utterance=utterance)
-        _find_missing_entities(self.spec, action, utterance, copied=set(parse_target(target)[1]))
-        if action.confidence < self.threshold:
-            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence)
-        return action
-
-    def copied(self, utterance: str) -> dict[str, str]:
-        """The words the model copies into each slot of a normalised utterance, before normalisation."""
-        target, _ = self._decode(utterance)
-        return {name: span.text for name, span in parse_target(target)[1].items()} if target else {}
-
-    def _decode(self, utterance: str) -> tuple[str | None, float]:
-        """The target the model writes for a normalised utterance (None: no request) and its confidence."""
         if not has_words(utterance) or not in_known_script(utterance, self.spec.languages):
-            return None, 1.0
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0), {}
         decoded = self.decoder.decode(self.tokenizer.prompt_ids(utterance), self.grammar.for_utterance(utterance))
         target = decoded.target if decoded.complete else _finished_part(decoded.target)
-        return target, round(decoded.confidence, 4)
+        if target is None:
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=1.0), {}
+        copied = {name: span.text for name, span in parse_target(target)[1].items()}
+        action = resolve_action(self.spec, target, text=text, confidence=round(decoded.confidence, 4),
+                                utterance=utterance)
+        _find_missing_entities(self.spec, action, utterance, copied=set(copied))
+        if action.confidence < self.threshold:
+            return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence), copied
+        return action, copied
