@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from tinychat.domain.hangul import final_consonant
 from tinychat.domain.quoted_command import quote
 
 
@@ -133,8 +134,6 @@ def placeholders(node: _Node) -> set[str]:
 
 _PARTICLE_PAIRS = [("을", "를"), ("이", "가"), ("은", "는"), ("과", "와"), ("으로", "로"), ("아", "야"), ("이랑", "랑"),
                    ("이에요", "예요")]
-_DIGIT_HAS_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False,
-                    "6": True, "7": True, "8": True, "9": False}
 
 
 #: "{task|으라고}": the value said as a quoted command ("약 먹기" → "약 먹으라고"); the ending fuses
@@ -150,20 +149,8 @@ def attach_particle(word: str, particle: str) -> str:
         return quote(word)
     for after_consonant, after_vowel in _PARTICLE_PAIRS:
         if particle in (after_consonant, after_vowel):
-            final = _final_consonant(word)
+            final = final_consonant(word)
             if after_consonant == "으로" and final == "ㄹ":
                 return word + "로"
             return word + (after_consonant if final else after_vowel)
     return word + particle
-
-
-def _final_consonant(word: str) -> str:
-    """The last syllable's final consonant ('' when it ends in a vowel)."""
-    last = word.rstrip()[-1:] or " "
-    code = ord(last) - 0xAC00
-    if 0 <= code < 11172:
-        final = code % 28
-        return "" if final == 0 else ("ㄹ" if final == 8 else "C")
-    if last.isdigit():
-        return "C" if _DIGIT_HAS_FINAL[last] else ""
-    return "C" if last.lower() in "lmnbkpt" else ""

@@ -6,14 +6,7 @@ command form the corpus teaches; ``unquote`` turns what the model copied back in
 
 from __future__ import annotations
 
-_HANGUL_FIRST, _HANGUL_COUNT, _FINALS = 0xAC00, 11172, 28
-_RIEUL = 8  # the final ㄹ: 널다 → 널라고, not 널으라고
-
-
-def _final(syllable: str) -> int | None:
-    """Index of a Hangul syllable's final consonant (0: none), None for anything else."""
-    code = ord(syllable) - _HANGUL_FIRST
-    return code % _FINALS if 0 <= code < _HANGUL_COUNT else None
+from tinychat.domain.hangul import final_consonant, is_syllable
 
 
 def quote(task: str) -> str:
@@ -21,8 +14,7 @@ def quote(task: str) -> str:
     if not task.endswith("기") or len(task) < 2:
         return task + "라고"
     stem = task[:-1]
-    final = _final(stem[-1])
-    return stem + ("으라고" if final not in (None, 0, _RIEUL) else "라고")
+    return stem + ("으라고" if is_syllable(stem[-1]) and final_consonant(stem) == "C" else "라고")
 
 
 def unquote(text: str) -> str:
@@ -32,11 +24,11 @@ def unquote(text: str) -> str:
     -기 form keeps it ("약 먹기라고" → "약 먹기"), so a stem ending in 기 loses one ("맡기라고" →
     "맡기"); the rarer reading loses least.
     """
-    if not text.endswith("라고") or len(text) < 3 or _final(text[-3]) is None:
+    if not text.endswith("라고") or len(text) < 3 or not is_syllable(text[-3]):
         return text
     stem = text[:-2]
     if stem.endswith("기"):
         return stem
-    if stem.endswith("으") and len(stem) >= 2 and _final(stem[-2]) not in (None, 0, _RIEUL):
+    if stem.endswith("으") and len(stem) >= 2 and is_syllable(stem[-2]) and final_consonant(stem[:-1]) == "C":
         stem = stem[:-1]
     return stem + "기"
