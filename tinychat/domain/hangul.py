@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 _FIRST, _COUNT, _FINALS = 0xAC00, 11172, 28
 _RIEUL = 8
-_DIGIT_HAS_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False,
-                    "6": True, "7": True, "8": True, "9": False}
+#: whether each digit read aloud in Sino-Korean (영, 일, 이, 삼, …) ends in a consonant
+_DIGIT_HAS_FINAL = (True, True, False, True, False, False, True, True, True, False)
 
 
 def is_syllable(ch: str) -> bool:
@@ -16,12 +18,13 @@ def is_syllable(ch: str) -> bool:
 def final_consonant(word: str) -> str:
     """The last syllable's final consonant: "" after a vowel, "ㄹ", or "C" for any other.
 
-    Digits and Latin letters count as read aloud ("3을", "2를").
+    Digits (of any script) and Latin letters count as read aloud ("3을", "2를").
     """
     last = word.rstrip()[-1:] or " "
     if is_syllable(last):
         final = (ord(last) - _FIRST) % _FINALS
         return "" if final == 0 else ("ㄹ" if final == _RIEUL else "C")
-    if last.isdigit():
-        return "C" if _DIGIT_HAS_FINAL[last] else ""
+    digit = unicodedata.decimal(last, None)
+    if digit is not None:
+        return "C" if _DIGIT_HAS_FINAL[digit] else ""
     return "C" if last.lower() in "lmnbkpt" else ""
