@@ -29,9 +29,22 @@ def things(parser: Parser, text: str) -> list[tuple[str, dict]] | None:
       ("inventory_add", {"item": "milk", "quantity": 2, "unit": "bottle"})]),
     ("장보기 목록에 우유하고 계란 추가해 줘",
      [("list_add", {"list": "shopping", "item": "milk"}), ("list_add", {"list": "shopping", "item": "egg"})]),
+    ("we're out of milk and bread",  # the whole sentence's parse names only the bread
+     [("inventory_remove", {"item": "milk"}), ("inventory_remove", {"item": "bread"})]),
+    ("장보기 목록에 두부하고 파 넣어줘",  # the model copies "기" of 장보기 as an item here: the names decide
+     [("list_add", {"list": "shopping", "item": "tofu"}), ("list_add", {"list": "shopping", "item": "green_onion"})]),
 ])
 def test_each_thing_keeps_the_words_around_it(fridge, text, expected):
     assert things(fridge, text) == expected
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("i bought a dozen eggs and two bottles of milk", ["i bought a dozen eggs", "i bought two bottles of milk"]),
+    ("i used 2 carrots and 3 onions", ["i used 2 carrots", "i used 3 onions"]),
+    ("계란 열 개랑 우유 두 병 샀어", ["계란 열 개 샀어", "우유 두 병 샀어"]),
+])
+def test_each_sentence_reads_as_said(fridge, text, sentences):
+    assert [a.text for a in split_things(fridge, text, fridge.parse(text))] == sentences
 
 
 @pytest.mark.parametrize("text", [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from tinychat.domain.spec import Catalogue
 
@@ -81,12 +82,29 @@ def find_entity(catalogue: Catalogue, utterance: str, max_words: int = 4) -> str
     A fallback for when the model understood the request but copied the wrong words for its item
     ("2 bottles of milk" with "2 bottles" copied): the name is in the sentence, so look for it.
     """
-    words = utterance.lower().split()
+    mention = find_mention(catalogue, utterance, max_words)
+    return mention.id if mention else None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where ``text`` names entity ``id``: characters ``start``..``end``."""
+
+    id: str
+    start: int
+    end: int
+
+
+def find_mention(catalogue: Catalogue, text: str, max_words: int = 4) -> Mention | None:
+    """The longest run of words in ``text`` that is a name (the last such run on a tie), and where it is."""
+    words = list(re.finditer(r"\S+", text))
     for size in range(min(max_words, len(words)), 0, -1):
         for start in range(len(words) - size, -1, -1):
-            phrase = " ".join(words[start : start + size])
-            for candidate in _candidates(phrase):
+            first, last = words[start], words[start + size - 1]
+            for candidate in _candidates(" ".join(text[first.start() : last.end()].lower().split())):
                 found = catalogue.id_for_name(candidate)
                 if found:
-                    return found
+                    if size > 1 and first.group().lower() == "of":  # it belongs before: "out of", "bottles of"
+                        first = words[start + 1]
+                    return Mention(found, first.start(), last.end())
     return None

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import cache
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action
-from tinychat.domain.spec import DomainSpec, Intent, SlotType
+from tinychat.domain.entities import find_mention
+from tinychat.domain.spec import Catalogue, DomainSpec, Intent, SlotType
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.runtime.parser import Parser
 
@@ -38,11 +39,12 @@ def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | Non
     thing = _thing_slots(parser.spec.intent(whole.intent))
     if not thing:
         return None
+    catalogue = parser.spec.catalogues[parser.spec.intent(whole.intent).slot(thing[0]).catalogue or ""]
     read = cache(parser.read)  # a sentence whose spans were read is not decoded again to act on it
     tries = [normalise_utterance(_LIST_COMMA.sub(" and ", text)), normalise_utterance(text)]
     for utterance in dict.fromkeys(tries):
         parts = split_at_joins(utterance, parser.spec)
-        sentences = _sentences(read, parts, thing) if len(parts) > 1 else None
+        sentences = _sentences(read, parts, catalogue, thing) if len(parts) > 1 else None
         if sentences is None:
             continue
         actions = [read(sentence)[0] for sentence in sentences]
@@ -93,44 +95,69 @@ def _names_with_joins(spec: DomainSpec) -> list[str]:
 Reader = Callable[[str], tuple[Action, dict[str, str]]]
 
 
-def _sentences(read: Reader, parts: list[str], thing: list[str]) -> list[str] | None:
-    """Each part with the words before the first thing and after the last one around it.
+def _sentences(read: Reader, parts: list[str], catalogue: Catalogue, thing: list[str]) -> list[str] | None:
+    """Each part with the words before the first part's thing and after the last part's thing around it.
 
-    English says the verb first ("i bought eggs and milk"): the first part shows the words before
-    the things. Korean says it last ("계란이랑 우유 샀어"): the last part shows the words after them.
+    Whether the verb comes first ("i bought eggs and milk") or last ("계란이랑 우유 샀어"), those
+    words belong to every thing. A part the model cannot read alone ("add salt") is read again
+    with the other side's words ("add salt to the list").
     """
     first, last = parts[0], parts[-1]
-    prefix = _before_things(read, first, "", thing)
-    suffix = _after_things(read, prefix, last, thing) if prefix is not None else None
-    if suffix is None:
-        suffix = _after_things(read, "", last, thing)
-        prefix = _before_things(read, first, suffix, thing) if suffix is not None else None
-    if prefix is None or suffix is None:
+    head = _thing_in(read, first, catalogue, thing)
+    tail = _thing_in(read, last, catalogue, thing)
+    if head is None and tail is not None:
+        head = _thing_in(read, first, catalogue, thing, after=last[tail[1] :])
+    if tail is None and head is not None:
+        tail = _thing_in(read, last, catalogue, thing, before=first[: head[0]])
+    if head is None or tail is None:
         return None
-    cores = [first[len(prefix):], *parts[1:-1], last[: len(last) - len(suffix)]]
+    prefix, suffix = first[: head[0]], last[tail[1] :]
+    cores = [first[head[0] :], *parts[1:-1], last[: tail[1]]]
     if not all(core.strip() for core in cores):
         return None
     return [" ".join((prefix + core + suffix).split()) for core in cores]
 
 
-def _before_things(read: Reader, part: str, suffix: str, thing: list[str]) -> str | None:
-    """The words of ``part`` before the first thing the model finds in ``part + suffix``."""
-    starts = [start for start, _ in _spans(read, part + suffix, thing) if start < len(part)]
-    return part[: min(starts)] if starts else None
+def _thing_in(read: Reader, part: str, catalogue: Catalogue, thing: list[str],
+              before: str = "", after: str = "") -> tuple[int, int] | None:
+    """Where ``part`` says its thing: the catalogue name it says, with the count and unit the model copies
+    beside it ("two bottles of milk", "우유 두 병"); the model's words alone where no name is exact.
+    The model reads ``part`` between the words ``before`` and ``after``.
+
+    The model's copy of the name itself is not trusted beside an exact name: it is sometimes a
+    fragment of a nearby word ("기" of "장보기").
+    """
+    mention = find_mention(catalogue, part)
+    copied = _spans(read, before, part, after, thing[1:] if mention else thing)
+    if mention is None:
+        return (min(start for start, _ in copied), max(end for _, end in copied)) if copied else None
+    start, end = mention.start, mention.end
+    beside = True
+    while beside:  # take in each copied span at most a word away from what is taken ("bottles" "of" "milk")
+        beside = False
+        for span_start, span_end in copied:
+            gap = part[span_end:start] if span_end <= start else part[end:span_start] if span_start >= end else ""
+            if len(gap.split()) <= 1 and (span_start < start or span_end > end):
+                start, end, beside = min(start, span_start), max(end, span_end), True
+    return start, end
 
 
-def _after_things(read: Reader, prefix: str, part: str, thing: list[str]) -> str | None:
-    """The words of ``part`` after the last thing the model finds in ``prefix + part``."""
-    sentence = prefix + part
-    ends = [end for start, end in _spans(read, sentence, thing) if start >= len(prefix)]
-    return sentence[max(ends):] if ends else None
+def _spans(read: Reader, before: str, part: str, after: str, slots: list[str]) -> list[tuple[int, int]]:
+    """Where in ``part`` stand the words the model copies into ``slots`` when it reads ``before + part + after``.
 
-
-def _spans(read: Reader, utterance: str, slots: list[str]) -> list[tuple[int, int]]:
-    """Where the words the model copies into ``slots`` stand in ``utterance``."""
+    Only whole words count, or a word's start with a Korean particle after it ("두 병" of "두 병을"): a
+    copied fragment of a word ("t" of "got") is noise, not a place.
+    """
+    sentence = before + part + after
     found = []
-    for name, words in read(utterance)[1].items():
-        start = utterance.find(words)
-        if name in slots and start >= 0:
-            found.append((start, start + len(words)))
+    for name, words in read(sentence)[1].items():
+        match = re.search(rf"(?<!\S){re.escape(words.strip())}(?=\s|$|[가-힣])", sentence) if words.strip() else None
+        if name not in slots or match is None:
+            continue
+        end = match.end()
+        while end < len(sentence) and not sentence[end].isspace():
+            end += 1
+        start, end = match.start() - len(before), min(end, len(before) + len(part)) - len(before)
+        if start >= 0 and end > start:
+            found.append((start, end))
     return found
