@@ -28,8 +28,10 @@ def test_inventory_in_korean_uses_counters(fridge, converse):
 def test_expiry_from_the_catalogue_shelf_life(fridge, clock, converse):
     converse(fridge, [
         ("I bought milk", "inventory_add", "milk"),
-        ("is the milk still good", "expiry_query", "7 days left"),
+        ("is the milk still good", "expiry_query", "the milk will keep until november 30 (7 days left)"),
         ("what expires soon", "expiry_query", "nothing goes off"),
+        ("I bought 6 eggs", "inventory_add", "eggs"),
+        ("when do the eggs expire", "expiry_query", "the eggs will keep until december"),  # plural, no "until on"
     ])
     clock.advance(5 * 86400)
     converse(fridge, [("what's going off soon?", "expiry_query", "milk")])
