@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from tinychat.dialogue.phrasing import Phrasing, day_words, detect_language, duration_words, time_words
+from tinychat.dialogue.phrasing import (
+    Phrasing,
+    day_words,
+    detect_language,
+    duration_words,
+    first_filled,
+    time_words,
+)
 from tinychat.domain.builtin import builtin_spec
 
 FRIDGE = Phrasing(builtin_spec("fridge"))
@@ -51,3 +58,13 @@ def test_days():
 @pytest.mark.parametrize(("text", "lang"), [("우유 있어?", "ko"), ("milk please", "en"), ("2", "ko")])
 def test_language_of_an_utterance(text, lang):
     assert detect_language(text, fallback="ko") == lang
+
+
+@pytest.mark.parametrize(("template", "values", "text"), [
+    ("Okay, took that out. {left} left.", {"left": "four eggs"}, "Okay, took that out. Four eggs left."),
+    ("{day} is a {weekday}.", {"day": "tomorrow", "weekday": "Friday"}, "Tomorrow is a Friday."),
+    ("{item|은} 다 떨어졌어요.", {"item": "우유"}, "우유는 다 떨어졌어요."),
+    ("I'll remind you: {task}.", {"task": "call mom"}, "I'll remind you: call mom."),
+])
+def test_each_sentence_of_a_reply_starts_with_a_capital(template, values, text):
+    assert first_filled(template, values) == text

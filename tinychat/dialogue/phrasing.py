@@ -183,9 +183,13 @@ def fill(template: str, values: dict[str, str]) -> str | None:
 
 
 def first_filled(templates: str | list[str], values: dict[str, str]) -> str | None:
-    """The first template whose placeholders ``values`` can all fill."""
+    """The first template whose placeholders ``values`` can all fill, each sentence starting with a capital."""
     for template in [templates] if isinstance(templates, str) else templates:
         text = fill(template, values)
         if text is not None:
-            return " ".join(text.split())
+            return _SENTENCE_START.sub(lambda m: m.group().upper(), " ".join(text.split()))
     return None
+
+
+#: a lower-case letter that starts a sentence: "{left} left." → "Four eggs left."
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?] ))[a-z]")
