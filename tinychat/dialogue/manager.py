@@ -22,6 +22,7 @@ from tinychat.dialogue.phrasing import (
     detect_language,
     duration_words,
     fill,
+    join_words,
     time_words,
 )
 from tinychat.dialogue.replies import Replies
@@ -82,6 +83,10 @@ class Context:
                    (json.dumps(asdict(self), ensure_ascii=False),))
 
 
+#: a reply's intent, outcome and the values its template was filled with
+Filled = tuple[str, str, dict[str, str]]
+
+
 class DialogueManager:
     def __init__(self, spec: DomainSpec, skills: dict[str, Skill]) -> None:
         self.spec = spec
@@ -101,11 +106,14 @@ class DialogueManager:
         context.lang = lang
         if things and context.pending is None and all(t.confidence >= ACT_THRESHOLD for t in things):
             turns: list[Turn] = []
+            filled: dict[int, Filled] = {}
             for thing in things:  # a question stops it there
-                turns.append(_Turn(self, context, thing.text, lang, now, db).run(thing))
+                run = _Turn(self, context, thing.text, lang, now, db)
+                turns.append(run.run(thing))
+                filled.update(run.filled)
                 if turns[-1].pending:
                     break
-            turn = _merged(turns)
+            turn = _merged(turns, self.replies, filled)
         else:
             turn = _Turn(self, context, text, lang, now, db).run(action)
         context.save(db)
@@ -119,6 +127,8 @@ class _Turn:
                  db: sqlite3.Connection) -> None:
         self.m, self.context, self.text, self.lang, self.now, self.db = manager, context, text, lang, now, db
         self.spec = manager.spec
+        #: how each templated reply of this run was filled, by id of its turn (so several can fold into one)
+        self.filled: dict[int, Filled] = {}
 
     # ------------------------------------------------------------------ entry
     def run(self, action: Action) -> Turn:
@@ -168,7 +178,8 @@ class _Turn:
             return self._say("cancelled", "cancel")
         several = self._catalogue_names(slot)
         if several:  # "eggs and milk": the asked action once for each
-            return _merged([self._proceed(pending.intent, {**pending.slots, slot.name: v}) for v in several])
+            turns = [self._proceed(pending.intent, {**pending.slots, slot.name: v}) for v in several]
+            return _merged(turns, self.m.replies, self.filled)
         value = self._answer_value(slot, action, pending.intent)
         if value is not None:
             return self._proceed(pending.intent, {**pending.slots, slot.name: value})
@@ -321,10 +332,13 @@ class _Turn:
             return self._ask(intent, slots, self.spec.intent(intent).slot(outcome.ask))
         self.context.last_intent, self.context.last_slots, self.context.last_undo = intent, slots, outcome.undo
         values = {**self.words(intent, slots), **outcome.values}
-        reply = (outcome.text or self.m.replies.intent(intent, outcome.key, self.lang, values)
-                 or self.m.replies.intent(intent, "done", self.lang, values)
+        templated = None if outcome.text else self.m.replies.intent(intent, outcome.key, self.lang, values)
+        reply = (outcome.text or templated or self.m.replies.intent(intent, "done", self.lang, values)
                  or self.m.replies.dialogue("done", self.lang))
-        return self._reply(reply, ActionSummary(intent=intent, slots=slots))
+        turn = self._reply(reply, ActionSummary(intent=intent, slots=slots))
+        if templated is not None:
+            self.filled[id(turn)] = (intent, outcome.key, values)
+        return turn
 
     def _request(self, intent: str, slots: dict[str, SlotValue]) -> Request:
         return Request(intent, dict(slots), self.lang, self.text, self.now, self.db, self.m.phrasing)
@@ -372,10 +386,34 @@ class _Turn:
         return Turn(reply=text, lang=self.lang, action=action, pending=pending.question if pending else None)
 
 
-def _merged(turns: list[Turn]) -> Turn:
-    """Turns acting on several things of one utterance as one: replies in order, the last question."""
-    return Turn(reply=" ".join(t.reply for t in turns), lang=turns[-1].lang, action=turns[0].action,
+def _merged(turns: list[Turn], replies: Replies, filled: dict[int, Filled]) -> Turn:
+    """Turns acting on several things of one utterance as one: replies in order, the last question.
+
+    Replies filled from one template say it once, with the values that differ listed in order:
+    "Added bread, butter and jams to the shopping list.", "Added 12 eggs and two bottles of milk to
+    the fridge. You have 12 eggs and four bottles of milk now."
+    """
+    reply = _folded(turns, replies, [filled[id(t)] for t in turns if id(t) in filled]) or " ".join(
+        t.reply for t in turns)
+    return Turn(reply=reply, lang=turns[-1].lang, action=turns[0].action,
                 more_actions=[t.action for t in turns[1:]], pending=turns[-1].pending)
+
+
+def _folded(turns: list[Turn], replies: Replies, filled: list[Filled]) -> str | None:
+    if len(filled) != len(turns) or len(turns) < 2 or len({t.lang for t in turns}) > 1:
+        return None
+    if len({(intent, outcome, tuple(sorted(values))) for intent, outcome, values in filled}) > 1:
+        return None  # not one template with the same placeholders
+    intent, outcome, first = filled[0]
+    listed = dict(first)
+    for key in first:
+        said = [values[key] for _, _, values in filled]
+        if len(set(said)) == len(said):
+            listed[key] = join_words(said, turns[0].lang)
+        elif len(set(said)) > 1:
+            return None  # some alike, some not: listed side by side they would not line up
+    text = replies.intent(intent, outcome, turns[0].lang, listed)
+    return text[:1].upper() + text[1:] if text and listed != first else None
 
 
 #: a free-text answer ("paper towels", "call the plumber") is a phrase, not a paragraph
