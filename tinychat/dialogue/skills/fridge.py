@@ -98,8 +98,8 @@ def expiry_query(req: Request) -> Outcome:
             return Outcome(key="unknown")
         expires = datetime.fromisoformat(row[0]).date()
         days = (expires - today).days
-        day = day_words(expires, today, req.lang)  # "went off on Friday", "will keep until Friday"
-        values = {"day": day if days < 0 else day.removeprefix("on "), "days": str(max(days, 0))}
+        when = day_words(expires, today, req.lang)  # "went off on Friday", "will keep until Friday"
+        values = {"day": when if days < 0 else when.removeprefix("on "), "days": str(max(days, 0))}
         return Outcome(key="expired" if days < 0 else "expires", values=values)
     horizon = (req.now + timedelta(days=SOON_DAYS)).isoformat()
     rows = req.db.execute("SELECT item, MIN(expires_at) FROM inventory WHERE expires_at IS NOT NULL "
