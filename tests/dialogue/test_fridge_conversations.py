@@ -192,10 +192,18 @@ def test_several_things_in_one_utterance(fridge, converse):
 
 def test_replies_to_several_things_say_the_sentence_once(fridge):
     assert fridge.handle("put bread, butter and jam on the shopping list").reply == (
-        "Added bread, butter and jams to the shopping list.")
+        "Added bread, butter and jam to the shopping list.")
     assert fridge.handle("I bought 2 apples and 3 pears").reply == (
         "Added two apples and three pears to the fridge. You have two apples and three pears now.")
     assert fridge.handle("장보기 목록에서 빵이랑 잼 빼 줘").reply == "장보기 목록에서 빵, 잼을 뺐어요."
     # different outcomes (one taken out, one not there) stay two sentences
     assert fridge.handle("we're out of apples and milk").reply == (
         "Okay, no apples left in the fridge. I don't see any milk in the fridge to take out.")
+
+
+def test_food_that_is_not_counted_reads_in_its_container(fridge, converse):
+    converse(fridge, [
+        ("I bought jam", "inventory_add", "added one jar of jam"),
+        ("I bought 2 jars of jam", "inventory_add", "you have three jars of jam now"),  # one container, summed
+        ("add cheese to the shopping list", "list_add", "added cheese to the shopping list"),
+    ])

@@ -28,6 +28,11 @@ FRIDGE = Phrasing(builtin_spec("fridge"))
     ("milk", 2, "bottle", "ko", "우유 2병"),
     ("egg", 10, None, "ko", "계란 10개"),
     ("milk", 3, None, "ko", "우유 3팩"),
+    ("jam", None, None, "en", "jam"),  # countable: false in the catalogue
+    ("jam", 2, "jar", "en", "two jars of jam"),
+    ("jam", 1, None, "en", "one jar of jam"),
+    ("cheese", 2, None, "en", "two packs of cheese"),
+    ("apple", None, None, "en", "apples"),
 ])
 def test_amounts(item, quantity, unit, lang, words):
     assert FRIDGE.amount("food", item, quantity, unit, lang) == words

@@ -352,7 +352,10 @@ class _Turn:
             if value is None:
                 continue
             if slot.type == SlotType.entity:
-                number = count if isinstance(count, int) and slot.name != "unit" else 2
+                if isinstance(count, int) and slot.name != "unit":
+                    number = count
+                else:  # "bottles" of milk; "apples" but "jam" when no count was said
+                    number = 2 if slot.name == "unit" or self.m.phrasing.countable(slot.catalogue, str(value)) else 1
                 out[slot.name] = self.m.phrasing.name(slot.catalogue, str(value), self.lang, count=number)
             elif slot.type == SlotType.quantity:
                 out[slot.name] = str(value) if self.lang == "ko" else count_words(int(value))
@@ -390,8 +393,8 @@ def _merged(turns: list[Turn], replies: Replies, filled: dict[int, Filled]) -> T
     """Turns acting on several things of one utterance as one: replies in order, the last question.
 
     Replies filled from one template say it once, with the values that differ listed in order:
-    "Added bread, butter and jams to the shopping list.", "Added 12 eggs and two bottles of milk to
-    the fridge. You have 12 eggs and four bottles of milk now."
+    "Added bread, butter and jam to the shopping list.", "Added two apples and three pears to the
+    fridge. You have two apples and three pears now."
     """
     reply = _folded(turns, replies, [filled[id(t)] for t in turns if id(t) in filled]) or " ".join(
         t.reply for t in turns)

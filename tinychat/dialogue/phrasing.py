@@ -64,26 +64,30 @@ class Phrasing:
                 return noun
             counter = self.name(units, unit, "ko") if unit else self._counter(catalogue, item, "ko") or "개"
             return f"{noun} {quantity}{counter}"
+        countable = self.countable(catalogue, item)
+        mass = self.name(catalogue, item, "en", count=2 if countable else 1)  # "apples", "jam"
         if quantity is None:
-            return self.name(catalogue, item, "en", count=2 if self._countable(catalogue, item) else 1)
+            return mass
         if unit:
             container = self.name(units, unit, "en", count=quantity)
-            return f"{count_words(quantity)} {container} of {self.name(catalogue, item, 'en', count=2)}"
-        noun = self.name(catalogue, item, "en", count=quantity)
-        if not self._countable(catalogue, item):
+            return f"{count_words(quantity)} {container} of {mass}"
+        if not countable:
             container = self._counter(catalogue, item, "en")
             if container:
-                return f"{count_words(quantity)} {container}{'' if quantity == 1 else 's'} of {noun}"
-        return f"{count_words(quantity)} {noun}"
+                return f"{count_words(quantity)} {container}{'' if quantity == 1 else 's'} of {mass}"
+        return f"{count_words(quantity)} {self.name(catalogue, item, 'en', count=quantity)}"
 
     def _entity(self, catalogue: str | None, value: str):  # noqa: ANN202
         if catalogue is None or catalogue not in self.spec.catalogues:
             return None
         return self.spec.catalogues[catalogue].by_id().get(value)
 
-    def _countable(self, catalogue: str | None, value: str) -> bool:
+    def countable(self, catalogue: str | None, value: str) -> bool:
+        """Whether English counts it: "apples" said without a number, but "jam"."""
         entity = self._entity(catalogue, value)
-        return entity is not None and "|" in entity.names["en"][0]
+        if entity is None:
+            return False
+        return entity.countable if entity.countable is not None else "|" in entity.names["en"][0]
 
     def _counter(self, catalogue: str | None, value: str, lang: str) -> str:
         entity = self._entity(catalogue, value)

@@ -52,6 +52,9 @@ class Entity(_Strict):
     counter: dict[str, str] = {}
     shelf_life_days: int | None = Field(default=None, ge=0)
     category: str | None = None
+    #: whether replies count it ("apples") or not ("jam", "two jars of jam"); None: countable when its
+    #: first English name has a plural. Replies only: the model does not learn it
+    countable: bool | None = None
 
     @field_validator("names")
     @classmethod

@@ -81,10 +81,29 @@ def inventory_query(req: Request) -> Outcome:
 
 
 def _stock_words(req: Request, item: str) -> str:
-    """How much of ``item`` is in the fridge, per unit ("two bottles of milk and one carton of milk"), or ''."""
-    rows = req.db.execute("SELECT unit, SUM(quantity) FROM inventory WHERE item = ? GROUP BY unit ORDER BY unit",
-                          (item,)).fetchall()
-    return join_words([req.phrasing.amount(FOOD, item, int(total), unit, req.lang) for unit, total in rows], req.lang)
+    """How much of ``item`` is in the fridge, per unit ("two bottles of milk and one carton of milk"), or ''.
+
+    Food bought without a unit counts in its usual container: "jam" and "2 jars of jam" are three jars.
+    """
+    rows = req.db.execute("SELECT unit, SUM(quantity) FROM inventory WHERE item = ? GROUP BY unit", (item,))
+    usual = _usual_unit(req, item)
+    totals: dict[str, int] = {}
+    named: set[str] = set()  # units someone said: bought without one only, it reads as before ("우유 1팩")
+    for unit, total in rows:
+        key = unit or usual or ""
+        totals[key] = totals.get(key, 0) + int(total)
+        named.update([unit] if unit else [])
+    return join_words([req.phrasing.amount(FOOD, item, total, unit if unit in named else None, req.lang)
+                       for unit, total in sorted(totals.items())], req.lang)
+
+
+def _usual_unit(req: Request, item: str) -> str | None:
+    """The unit a food that is not counted comes in, when its container word is one ("jam" → jar)."""
+    if req.phrasing.countable(FOOD, item):
+        return None
+    entity = req.phrasing.catalogue(FOOD).by_id().get(item)
+    container = entity.counter.get("en") if entity is not None else None
+    return container if container and container in req.phrasing.catalogue(UNIT).by_id() else None
 
 
 def expiry_query(req: Request) -> Outcome:
