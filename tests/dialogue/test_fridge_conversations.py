@@ -206,4 +206,8 @@ def test_food_that_is_not_counted_reads_in_its_container(fridge, converse):
         ("I bought jam", "inventory_add", "added one jar of jam"),
         ("I bought 2 jars of jam", "inventory_add", "you have three jars of jam now"),  # one container, summed
         ("add cheese to the shopping list", "list_add", "added cheese to the shopping list"),
+        ("I bought 2 bottles of milk", "inventory_add", "two bottles of milk"),
+        ("I bought milk", "inventory_add", "one carton of milk"),
+        ("what's in the fridge", "inventory_query",  # one list, no "and" inside an item
+         "in the fridge: three jars of jam, two bottles of milk and one carton of milk."),
     ])

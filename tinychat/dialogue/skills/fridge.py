@@ -76,12 +76,18 @@ def inventory_query(req: Request) -> Outcome:
     items = [row[0] for row in req.db.execute("SELECT DISTINCT item FROM inventory ORDER BY item")]
     if not items:
         return Outcome(key="empty")
-    return Outcome(key="all", values={"items": join_words([_stock_words(req, i) for i in items], req.lang),
+    amounts = [amount for i in items for amount in _stock_amounts(req, i)]  # one list, not lists in a list
+    return Outcome(key="all", values={"items": join_words(amounts, req.lang),
                                       "count": str(len(items))})
 
 
 def _stock_words(req: Request, item: str) -> str:
-    """How much of ``item`` is in the fridge, per unit ("two bottles of milk and one carton of milk"), or ''.
+    """How much of ``item`` is in the fridge, per unit ("two bottles of milk and one carton of milk"), or ''."""
+    return join_words(_stock_amounts(req, item), req.lang)
+
+
+def _stock_amounts(req: Request, item: str) -> list[str]:
+    """How much of ``item`` is in the fridge, one amount per unit.
 
     Food bought without a unit counts in its usual container: "jam" and "2 jars of jam" are three jars.
     """
@@ -93,8 +99,8 @@ def _stock_words(req: Request, item: str) -> str:
         key = unit or usual or ""
         totals[key] = totals.get(key, 0) + int(total)
         named.update([unit] if unit else [])
-    return join_words([req.phrasing.amount(FOOD, item, total, unit if unit in named else None, req.lang)
-                       for unit, total in sorted(totals.items())], req.lang)
+    return [req.phrasing.amount(FOOD, item, total, unit if unit in named else None, req.lang)
+            for unit, total in sorted(totals.items())]
 
 
 def _usual_unit(req: Request, item: str) -> str | None:
