@@ -12,6 +12,7 @@ from tinychat.dialogue.phrasing import (
     first_filled,
     time_words,
 )
+from tinychat.dialogue.when import delay_in
 from tinychat.domain.builtin import builtin_spec
 
 FRIDGE = Phrasing(builtin_spec("fridge"))
@@ -73,3 +74,19 @@ def test_language_of_an_utterance(text, lang):
 ])
 def test_each_sentence_of_a_reply_starts_with_a_capital(template, values, text):
     assert first_filled(template, values) == text
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("remind me in 20 minutes to check the oven", 1200),
+    ("remind me to check the oven in an hour and a half", 5400),
+    ("an hour from now", 3600),
+    ("in half an hour?", 1800),
+    ("20분 뒤에 알려 줘", 1200),
+    ("한시간 반 후에", 5400),
+    ("10분 있다가 알려 줘", 600),
+    ("오후 3시에 알려 줘", None),  # the 후 of 오후 is no delay
+    ("put the kettle in the oven", None),
+    ("in the morning", None),
+])
+def test_delays_said_from_now(text, seconds):
+    assert delay_in(text) == seconds

@@ -99,6 +99,25 @@ def test_reminders(watch, clock, converse):
                      ("what are my reminders", "reminder_query", "no reminders")])
 
 
+def test_a_time_said_as_a_delay(watch, clock, converse):
+    """START is 14:00: "in 20 minutes" is 14:20, whether said with the request or as the answer to "when?"."""
+    converse(watch, [
+        ("remind me in 20 minutes to take the laundry out", "reminder_set", "take the laundry out at 2:20 pm"),
+        ("remind me to check the oven", "reminder_set", "when should i remind you"),
+        ("in an hour and a half", "reminder_set", "check the oven at 3:30 pm"),
+        ("set an alarm in 2 hours", "alarm_set", "4 pm"),
+        ("20분 뒤에 엄마한테 전화하라고 알려 줘", "reminder_set", "오후 2시 20분"),
+        ("what are my reminders", "reminder_query", "your reminders: take the laundry out at 2:20 pm, "
+                                                    "엄마한테 전화하기 at 2:20 pm and check the oven at 3:30 pm."),
+    ])
+    clock.advance(20 * 60)
+    assert len(watch.poll_events()) == 2
+
+
+def test_a_delay_too_long_for_a_clock_time_is_asked_about(watch, converse):
+    converse(watch, [("remind me in 20 hours to water the plants", "reminder_set", "when should i remind you")])
+
+
 def test_time_here_elsewhere_and_dates(watch, converse):
     converse(watch, [
         ("what time is it", "time_query", "2 pm"),
@@ -139,3 +158,10 @@ def test_every_watch_intent_in_korean(watch, converse):
         ("리마인더 뭐 있어?", "reminder_query", "약"),
         ("뭐 할 수 있어?", "help", "타이머"),
     ])
+
+
+def test_two_requests_in_one_sentence(watch, converse):
+    turn = converse(watch, [("set a timer for 5 minutes and an alarm at 7", "timer_set",
+                             ["timer set for five minutes", "alarm set at 7"])])[0]
+    assert [a.intent for a in turn.more_actions] == ["alarm_set"]
+    assert len(watch.snapshot()["timers"]) == 1 and len(watch.snapshot()["alarms"]) == 1

@@ -3,7 +3,7 @@
 import pytest
 
 from tinychat import Parser
-from tinychat.runtime.compound import split_things
+from tinychat.runtime.compound import split_requests, split_things
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,29 @@ def test_one_request_stays_whole(fridge, text):
 def test_a_name_with_a_join_still_splits_from_the_next_thing(fridge):
     assert [slots["item"] for _, slots in things(fridge, "add mac and cheese and milk to the list")] == [
         "pasta", "milk"]
+
+
+@pytest.fixture(scope="module")
+def watch():
+    return Parser.load("wearable", 0.0)
+
+
+@pytest.mark.parametrize(("domain", "text", "expected"), [
+    ("wearable", "set a timer for 5 minutes and an alarm at 7",
+     [("timer_set", {"duration_s": 300}), ("alarm_set", {"time": "07:00"})]),
+    ("fridge", "add milk to the shopping list and tell me what's in the fridge",
+     [("list_add", {"item": "milk", "list": "shopping"}), ("inventory_query", {})]),
+])
+def test_whole_requests_joined_by_and_split(fridge, watch, domain, text, expected):
+    parser = fridge if domain == "fridge" else watch
+    assert [(a.intent, a.slots) for a in split_requests(parser, text)] == expected
+
+
+@pytest.mark.parametrize(("domain", "text"), [
+    ("wearable", "remind me to take out the trash and recycling at 8"),  # "recycling at 8" is no request
+    ("fridge", "clear the shopping list and add milk"),  # needs a yes first
+    ("fridge", "I bought eggs and used two apples"),  # the second part alone is not sure enough
+    ("fridge", "add eggs"),
+])
+def test_a_part_that_is_no_sure_whole_request_keeps_it_one(fridge, watch, domain, text):
+    assert split_requests(fridge if domain == "fridge" else watch, text) is None

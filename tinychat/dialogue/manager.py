@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tinychat.dialogue import carryover
@@ -28,7 +28,7 @@ from tinychat.dialogue.phrasing import (
 from tinychat.dialogue.replies import Replies
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.turn import ActionSummary, Turn
-from tinychat.dialogue.when import resolve_date
+from tinychat.dialogue.when import delay_in, resolve_date
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
 from tinychat.domain.entities import find_entity, resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
@@ -43,6 +43,8 @@ CLARIFY_THRESHOLD = 0.2
 #: a follow-up question is asked at most this many times before the dialogue lets it go
 MAX_ASKS = 2
 _CONTROL = ("confirm", "deny", "cancel", "help", OUT_OF_DOMAIN)
+#: the longest delay ("in 12 hours") turned into a clock time: within it, the next such clock time is the one meant
+MAX_DELAY_S = 12 * 3600
 #: slot types a bare number can answer
 _NUMERIC = (SlotType.quantity, SlotType.duration, SlotType.time, SlotType.date)
 
@@ -99,8 +101,9 @@ class DialogueManager:
         """Answer one utterance (parsed as ``action`` with no threshold applied) inside the caller's
         transaction, so state and context change together.
 
-        ``things``: the utterance read as one action per thing it names ("eggs and milk"), acted on in
-        turn when each is sure and no question is open (then the utterance may be its answer)."""
+        ``things``: the utterance read as one action per thing it names ("eggs and milk") or per request
+        it joins ("a timer and an alarm"), acted on in turn when each is sure and no question is open
+        (then the utterance may be its answer)."""
         context = Context.load(db)
         lang = lang or detect_language(text, context.lang or self.spec.languages[0])
         context.lang = lang
@@ -194,6 +197,8 @@ class _Turn:
     def _answer_value(self, slot: Slot, action: Action, intent: str) -> SlotValue | None:
         """The answer as the slot's value, unless it is plainly a new request ("I used an egg")."""
         sure = action.confidence >= ACT_THRESHOLD
+        if slot.type == SlotType.time and (clock := self._clock_after_delay()) is not None:
+            return clock  # "in an hour" answering "when?"
         if action.intent == intent and slot.name in action.slots:
             return action.slots[slot.name]
         if (named := self._catalogue_name(slot)) is not None:
@@ -212,6 +217,18 @@ class _Turn:
             if other.type == slot.type and other.catalogue == slot.catalogue:
                 return value
         return None
+
+    def _clock_after_delay(self) -> str | None:
+        """The clock time ("HH:MM") a delay the utterance says comes to ("in 20 minutes"), up to MAX_DELAY.
+
+        Longer delays are left out: a clock time alone cannot say which day they end on.
+        """
+        seconds = delay_in(self.text)
+        if seconds is None or seconds > MAX_DELAY_S:
+            return None
+        due = self.now + timedelta(seconds=seconds)
+        due += timedelta(seconds=(60 - due.second) % 60, microseconds=-due.microsecond)  # never before it
+        return f"{due.hour:02d}:{due.minute:02d}"
 
     def _catalogue_names(self, slot: Slot) -> list[str]:
         """The catalogue ids when the answer lists several entries of the slot's catalogue ("eggs and milk")."""
@@ -314,6 +331,9 @@ class _Turn:
         return self._execute(intent_name, slots)
 
     def _ask(self, intent: str, slots: dict[str, SlotValue], slot: Slot) -> Turn:
+        clock = self._clock_after_delay() if slot.type == SlotType.time else None
+        if clock is not None:  # "remind me in 20 minutes to …": the time was said, as a delay
+            return self._proceed(intent, {**slots, slot.name: clock})
         question = self._question(slot, intent, slots)
         self.context.pending = Pending("slot", intent, slots, slot.name, question)
         return self._reply(question, ActionSummary(intent=intent, slots=slots))

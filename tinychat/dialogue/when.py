@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
+from tinychat.domain.normalise import parse_duration
 from tinychat.domain.when import WEEKDAYS
 
 _OFFSETS = {"today": 0, "tonight": 0, "tomorrow": 1, "day_after_tomorrow": 2}
@@ -46,3 +48,23 @@ def next_moment(hhmm: str | None, keyword: str | None, now: datetime, default_ti
         return moment
     moment = datetime.combine(now.date(), clock, now.tzinfo)
     return moment if moment > now else moment + timedelta(days=1)
+
+
+#: where a delay is said: "in 20 minutes", "an hour from now", "20분 뒤에", "한 시간 후에", "10분 있다가"
+_DELAY_MARKS = re.compile(r"(?:^|\s)in\s|\sfrom now\b|\s?(?:뒤|후|있다가|지나서)(?=에|\s|$)")
+#: a delay is at most this many words ("an hour and a half")
+_DELAY_WORDS = 5
+
+
+def delay_in(text: str) -> int | None:
+    """Seconds of a delay the text says from now ("remind me in 20 minutes", "20분 뒤에 알려 줘"), or None."""
+    lowered = " ".join(text.lower().replace("?", " ").replace(".", " ").replace("!", " ").split())
+    for mark in _DELAY_MARKS.finditer(lowered):
+        english_in = mark.group().strip() == "in"
+        words = (lowered[mark.end():].split()[:_DELAY_WORDS] if english_in
+                 else lowered[: mark.start()].split()[-_DELAY_WORDS:])
+        for size in range(len(words), 0, -1):
+            seconds = parse_duration(" ".join(words[:size] if english_in else words[-size:]))
+            if seconds:
+                return seconds
+    return None

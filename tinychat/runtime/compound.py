@@ -1,10 +1,11 @@
-"""One utterance that names several things: "I bought a dozen eggs and two bottles of milk".
+"""One utterance that asks several things: "I bought a dozen eggs and two bottles of milk".
 
 The model writes one action per utterance, so it would mix the two into one ("12 bottles of
 milk"). Such an utterance is split at its "and"s into one sentence per thing, each keeping the
 words around the things (the verb, the list): "i bought a dozen eggs", "i bought two bottles of
 milk". The split stands only when every sentence reads as the same request as the whole, each
-about a different thing; anything else stays one utterance.
+about a different thing. Otherwise the parts may be whole requests of their own ("set a timer
+for 5 minutes and an alarm at 7"); anything else stays one utterance.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action
 from tinychat.domain.entities import find_mention
-from tinychat.domain.spec import Catalogue, DomainSpec, Intent, SlotType
+from tinychat.domain.spec import SHARED_INTENTS, Catalogue, DomainSpec, Intent, SlotType
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.runtime.parser import Parser
 
@@ -52,6 +53,30 @@ def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | Non
         if all(a.intent == whole.intent for a in actions) and None not in things and len(set(things)) == len(things):
             return actions
     return None
+
+
+#: how sure the model must be of each part read alone for it to count as a request of its own
+SURE_REQUEST = 0.9
+
+
+def split_requests(parser: Parser, text: str) -> list[Action] | None:
+    """One action per request when ``text`` joins different whole requests with "and", or None.
+
+    Each part must be a sure, complete request read alone (no slot missing, nothing that needs a
+    "yes" first), and each a different intent: "add milk to the list and tell me what's in the
+    fridge" splits, "remind me to take out the trash and recycling at 8" does not.
+    """
+    parts = split_at_joins(normalise_utterance(text), parser.spec)
+    if len(parts) < 2:
+        return None
+    actions = [parser.parse(part) for part in parts]
+    for action in actions:
+        if action.intent in SHARED_INTENTS or action.confidence < SURE_REQUEST:
+            return None
+        intent = parser.spec.intent(action.intent)
+        if intent.destructive or any(slot.required and slot.name not in action.slots for slot in intent.slots):
+            return None
+    return actions if len({action.intent for action in actions}) == len(actions) else None
 
 
 def _thing_slots(intent: Intent) -> list[str]:

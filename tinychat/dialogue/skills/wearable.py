@@ -158,9 +158,8 @@ def reminder_query(req: Request) -> Outcome:
     reminders = scheduler.active(req.db, "reminder")
     if not reminders:
         return Outcome(key="none")
-    sep = " " if req.lang == "ko" else ", "
-    parts = [f"{r['label']}{sep}{moment_words(scheduler.local(r['due_at'], req.now), req.now, req.lang)}"
-             for r in reminders]
+    parts = [f"{r['label']} {moment_words(scheduler.local(r['due_at'], req.now), req.now, req.lang)}"
+             for r in reminders]  # "call mom at 6 pm" / "엄마한테 전화하기 오후 6시"
     return Outcome(key="list", values={"reminders": join_words(parts, req.lang), "count": str(len(parts))})
 
 
