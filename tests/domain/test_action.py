@@ -98,6 +98,13 @@ def test_spans_snap_to_whole_words(copied, utterance, snapped):
     assert snap_to_words(Span(copied), utterance).text == snapped
 
 
+def test_a_free_text_copy_keeps_its_quotation_ending():
+    from tinychat.domain.action import snap_to_words
+
+    assert snap_to_words(Span("빨래 널"), "빨래 널라고 알려 줘", free_text=True).text == "빨래 널라고"
+    assert snap_to_words(Span("빨래 널"), "빨래 널라고 알려 줘").text == "빨래 널"
+
+
 @pytest.mark.parametrize(("words", "entity"), [("우유요", "milk"), ("계란이요", "egg"), ("두부로요", "tofu")])
 def test_polite_korean_answers_name_the_item(words, entity):
     from tinychat.domain.builtin import builtin_spec

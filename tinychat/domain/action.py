@@ -89,7 +89,7 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
         except KeyError:
             continue
         if utterance is not None:
-            raw = snap_to_words(raw, utterance)
+            raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
         value = normalise_slot(spec, slot, raw)
@@ -118,8 +118,13 @@ _KO_PARTICLE_TAILS = ("을", "를", "은", "는", "이", "가", "에", "에서",
                       "라고", "이라고", "으로", "로", "와", "과")
 
 
-def snap_to_words(span: Span, utterance: str) -> Span:
-    """Widen a copied span to the whole words it cuts, unless what it leaves out is a Korean particle."""
+#: quotation endings: a free-text copy keeps them, so "빨래 널(라고)" reads as the task "빨래 널기"
+_QUOTE_TAILS = ("라고", "이라고")
+
+
+def snap_to_words(span: Span, utterance: str, free_text: bool = False) -> Span:
+    """Widen a copied span to the whole words it cuts, unless what it leaves out is a Korean particle
+    (for ``free_text``, a quotation ending is no particle: it makes a quoted command)."""
     start = _locate(span.text, utterance)
     if start < 0 or not span.text.strip():
         return span
@@ -129,7 +134,8 @@ def snap_to_words(span: Span, utterance: str) -> Span:
     word_end = end
     while word_end < len(utterance) and not utterance[word_end].isspace():
         word_end += 1
-    if utterance[end:word_end] not in _KO_PARTICLE_TAILS:
+    tail = utterance[end:word_end]
+    if tail not in _KO_PARTICLE_TAILS or (free_text and tail in _QUOTE_TAILS):
         end = word_end
     return Span(utterance[start:end])
 
