@@ -165,3 +165,14 @@ def test_two_requests_in_one_sentence(watch, converse):
                              ["timer set for five minutes", "alarm set at 7"])])[0]
     assert [a.intent for a in turn.more_actions] == ["alarm_set"]
     assert len(watch.snapshot()["timers"]) == 1 and len(watch.snapshot()["alarms"]) == 1
+
+
+def test_repeats_timers_and_today(watch, converse):
+    converse(watch, [
+        ("wake me up at 6:30 every weekday", "alarm_set", "on weekdays"),  # not "every week"
+        ("set a timer for 90 seconds", "timer_set", "one minute and 30 seconds"),
+        ("set another timer for 5 minutes", "timer_set", "five minutes"),
+        ("how much time is left", "timer_query",  # a timer just set is not named twice
+         "you have 2 timers: one minute and 30 seconds and five minutes left."),
+        ("오늘 며칠이야?", "time_query", "11월 23일"),  # today's date, not only its weekday
+    ])

@@ -26,7 +26,7 @@ from tinychat.dialogue.when import next_moment, resolve_date
 
 _REPEAT_WORDS = [
     (re.compile(r"every ?day|daily|each day|every morning|every night|매일|날마다|매일매일"), "daily"),
-    (re.compile(r"week ?days|monday to friday|평일|주중"), "weekdays"),
+    (re.compile(r"week ?days?|monday to friday|평일|주중"), "weekdays"),  # before "every week"
     (re.compile(r"every weekend|weekends|주말마다"), "weekends"),
     (re.compile(r"every (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|every week|매주"), "weekly"),
 ]
@@ -89,7 +89,7 @@ def timer_query(req: Request) -> Outcome:
         parts.append((duration_words(left, req.lang), timer["label"]))
     if len(parts) == 1:
         return Outcome(key="remaining", values={"remaining": parts[0][0], "duration": parts[0][1]})
-    joined = join_words([f"{left} ({label})" for left, label in parts], req.lang)
+    joined = join_words([left if left == label else f"{left} ({label})" for left, label in parts], req.lang)
     return Outcome(key="many", values={"count": str(len(parts)), "timers": joined})
 
 
@@ -206,8 +206,8 @@ def zone_for(place: str) -> str | None:
 
 def time_query(req: Request) -> Outcome:
     place, day = req.slots.get("place"), req.slots.get("date")
-    if day is not None and place is None:
-        resolved = resolve_date(str(day), req.now.date())
+    resolved = resolve_date(str(day), req.now.date()) if day is not None else None
+    if day is not None and place is None and resolved != req.now.date():  # "today": the date in full, below
         if resolved is None:
             return Outcome(key="unknown_date")
         return Outcome(key="weekday", values={"day": day_words(resolved, req.now.date(), req.lang).removeprefix("on "),
