@@ -211,3 +211,16 @@ def test_food_that_is_not_counted_reads_in_its_container(fridge, converse):
         ("what's in the fridge", "inventory_query",  # one list, no "and" inside an item
          "in the fridge: three jars of jam, two bottles of milk and one carton of milk."),
     ])
+
+
+def test_a_count_of_pieces_never_empties_a_container_of_unknown_size(fridge, converse):
+    converse(fridge, [
+        ("계란 한 판 샀어", "inventory_add", "계란 1판"),
+        ("계란 세 개 먹었어", "inventory_remove", "그대로"),  # a tray is not three eggs: kept, and said so
+        ("I bought 6 eggs", "inventory_add", "six eggs and one tray of eggs"),
+        ("I used 3 eggs", "inventory_remove", "three eggs and one tray of eggs left"),  # from the loose eggs
+        ("I bought 2 bottles of milk", "inventory_add", "two bottles of milk"),
+        ("I drank 1 milk", "inventory_remove", "one bottle of milk left"),  # milk is counted in its bottles
+    ])
+    stock = {(row["item"], row["unit"]): row["quantity"] for row in fridge.snapshot()["inventory"]}
+    assert stock == {("egg", "tray"): 1, ("egg", None): 3, ("milk", "bottle"): 1}

@@ -11,6 +11,7 @@ from typing import Any
 
 from tinychat.dialogue.phrasing import day_words, join_words
 from tinychat.dialogue.skills import Outcome, Request, Skill
+from tinychat.domain.entities import find_mention
 
 FOOD, UNIT = "food", "unit"
 DEFAULT_LIST = "shopping"
@@ -44,8 +45,12 @@ def inventory_remove(req: Request) -> Outcome:
     if not rows:
         return Outcome(key="missing")
     wanted = req.slots.get("quantity")
+    taking = rows if wanted is None else _rows_counted_as_said(req, item, rows)
+    if wanted is not None and sum(r[2] for r in taking) < int(wanted):
+        # "I ate 3 eggs" with only "a tray of eggs" stored: how many eggs a tray holds is unknown
+        return Outcome(key="in_containers", values={"left": _stock_words(req, item)})
     left = int(wanted) if wanted is not None else sum(r[2] for r in rows)
-    for row_id, _, quantity, *_ in rows:
+    for row_id, _, quantity, *_ in taking:
         if left <= 0:
             break
         taken = min(quantity, left)
@@ -57,6 +62,18 @@ def inventory_remove(req: Request) -> Outcome:
     remaining = _stock_words(req, item)
     return Outcome(key="done" if remaining else "done_all", values={"left": remaining},
                    undo={"restore": [list(r) for r in rows]})
+
+
+def _rows_counted_as_said(req: Request, item: str, rows: list[Any]) -> list[Any]:
+    """The batches a count without its unit takes from. A count of food that is not counted ("2 milk")
+    means its containers, any of them. A count of food that is ("3 eggs") means pieces: batches bought
+    as pieces, or in the container the utterance names ("a bag of apples")."""
+    if not req.phrasing.countable(FOOD, item):
+        return rows
+    named = find_mention(req.phrasing.catalogue(UNIT), req.text.lower())
+    stored_in = {row[3] for row in rows}
+    unit = named.id if named is not None and named.id in stored_in else None  # "개" names pieces, not a container
+    return [row for row in rows if row[3] == unit]
 
 
 def _undo_remove(req: Request, undo: dict[str, Any]) -> None:
