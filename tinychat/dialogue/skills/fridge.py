@@ -6,6 +6,7 @@ so "what expires soon" knows the old milk from the new; using food takes the old
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ def inventory_remove(req: Request) -> Outcome:
                           "ORDER BY added_at, id", (item,)).fetchall()
     if not rows:
         return Outcome(key="missing")
-    wanted = req.slots.get("quantity")
+    wanted = req.slots.get("quantity", 1 if _says_one(req) else None)  # no count: all of it ("we finished the milk")
     taking = rows if wanted is None else _rows_counted_as_said(req, item, rows)
     if wanted is not None and sum(r[2] for r in taking) < int(wanted):
         # "I ate 3 eggs" with only "a tray of eggs" stored: how many eggs a tray holds is unknown
@@ -62,6 +63,25 @@ def inventory_remove(req: Request) -> Outcome:
     remaining = _stock_words(req, item)
     return Outcome(key="done" if remaining else "done_all", values={"left": remaining},
                    undo={"restore": [list(r) for r in rows]})
+
+
+#: an article that counts one: "i used an egg", "i drank a bottle of milk"
+_ONE = re.compile(r"(?:^|\s)(?:a|an|one)\s+$")
+_STARTS_WITH_ONE = re.compile(r"^(?:a|an|one)\s")
+#: Korean says the count after the name: "계란 하나 먹었어"
+_KO_ONE_AFTER = re.compile(r"^\s*(?:하나|한)(?:\s|$|만|도)")
+
+
+def _says_one(req: Request) -> bool:
+    """Whether the food or its container is said with "a"/"an" or "하나" (the model copies no count for it)."""
+    said = req.text.lower()
+    for catalogue in (FOOD, UNIT):
+        mention = find_mention(req.phrasing.catalogue(catalogue), said)
+        if mention is not None and (_ONE.search(said[: mention.start])
+                                    or _STARTS_WITH_ONE.match(said[mention.start : mention.end])
+                                    or _KO_ONE_AFTER.match(said[mention.end :])):
+            return True  # the name may take its article in: "an egg" is one name said
+    return False
 
 
 def _rows_counted_as_said(req: Request, item: str, rows: list[Any]) -> list[Any]:
