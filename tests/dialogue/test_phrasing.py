@@ -12,7 +12,7 @@ from tinychat.dialogue.phrasing import (
     first_filled,
     time_words,
 )
-from tinychat.dialogue.when import delay_in
+from tinychat.dialogue.when import delay_in, duration_in
 from tinychat.domain.builtin import builtin_spec
 
 FRIDGE = Phrasing(builtin_spec("fridge"))
@@ -90,3 +90,11 @@ def test_each_sentence_of_a_reply_starts_with_a_capital(template, values, text):
 ])
 def test_delays_said_from_now(text, seconds):
     assert delay_in(text) == seconds
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("cancel the 10 minute timer", 600), ("3분 타이머 꺼 줘", 180),
+    ("stop the 90 second timer", 90), ("cancel the timer", None),
+])
+def test_a_length_said_anywhere(text, seconds):
+    assert duration_in(text) == seconds

@@ -56,9 +56,24 @@ _DELAY_MARKS = re.compile(r"(?:^|\s)in\s|\sfrom now\b|\s?(?:뒤|후|있다가|�
 _DELAY_WORDS = 5
 
 
+def duration_in(text: str) -> int | None:
+    """Seconds of the longest length the text says anywhere ("cancel the 10 minute timer" → 600), or None."""
+    words = _plain_words(text)
+    for size in range(min(_DELAY_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            seconds = parse_duration(" ".join(words[start : start + size]))
+            if seconds:
+                return seconds
+    return None
+
+
+def _plain_words(text: str) -> list[str]:
+    return text.lower().replace("?", " ").replace(".", " ").replace("!", " ").split()
+
+
 def delay_in(text: str) -> int | None:
     """Seconds of a delay the text says from now ("remind me in 20 minutes", "20분 뒤에 알려 줘"), or None."""
-    lowered = " ".join(text.lower().replace("?", " ").replace(".", " ").replace("!", " ").split())
+    lowered = " ".join(_plain_words(text))
     for mark in _DELAY_MARKS.finditer(lowered):
         english_in = mark.group().strip() == "in"
         words = (lowered[mark.end():].split()[:_DELAY_WORDS] if english_in

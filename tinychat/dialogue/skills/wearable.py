@@ -22,7 +22,7 @@ from tinychat.dialogue.phrasing import (
     weekday_words,
 )
 from tinychat.dialogue.skills import Outcome, Request, Skill
-from tinychat.dialogue.when import next_moment, resolve_date
+from tinychat.dialogue.when import duration_in, next_moment, resolve_date
 
 _REPEAT_WORDS = [
     (re.compile(r"every ?day|daily|each day|every morning|every night|매일|날마다|매일매일"), "daily"),
@@ -32,6 +32,7 @@ _REPEAT_WORDS = [
 ]
 #: waking up is a morning thing: "wake me at 7" keeps 7 am
 _WAKE = re.compile(r"\bwake|\bget up|깨워|일어나")
+_PLURAL_TIMERS = re.compile(r"\btimers\b|타이머들")
 _ALL = re.compile(r"\b(?:all|every|everything)\b|전부|모두|모든|다 ")
 #: a stated day part means the hour is meant as said ("5 am"); without one, "at 5" is the next 5 o'clock
 _DAY_PART = re.compile(r"\b(?:am|pm|a m|p m|morning|afternoon|evening|night|tonight|noon|midnight)\b|"
@@ -68,7 +69,25 @@ def timer_set(req: Request) -> Outcome:
 
 
 def timer_cancel(req: Request) -> Outcome:
-    return _cancelled(req, scheduler.active(req.db, "timer"))
+    """One timer running, or "all": cancel. Several: the one whose length is said ("the 10 minute timer"),
+    else say which there are, and cancel none."""
+    timers = scheduler.active(req.db, "timer")
+    said = req.text.lower()
+    if len(timers) < 2 or _ALL.search(said) or _PLURAL_TIMERS.search(said):
+        return _cancelled(req, timers)
+    length = duration_in(said)
+    chosen = [timer for timer in timers if length is not None and _set_for(timer) == length]
+    if not chosen:
+        labels = [duration_words(_set_for(timer), req.lang) for timer in timers]
+        return Outcome(key="which", values={"count": str(len(timers)), "timers": join_words(labels, req.lang),
+                                            "first": labels[0]})
+    return _cancelled(req, chosen)
+
+
+def _set_for(timer: Any) -> int:
+    """The length a timer was set for, in seconds."""
+    set_at, due = datetime.fromisoformat(timer["created_at"]), datetime.fromisoformat(timer["due_at"])
+    return round((due - set_at).total_seconds())
 
 
 def _cancelled(req: Request, rows: list[Any]) -> Outcome:
@@ -86,7 +105,7 @@ def timer_query(req: Request) -> Outcome:
     parts = []
     for timer in timers:
         left = max(0, round((scheduler.local(timer["due_at"], req.now) - req.now).total_seconds()))
-        parts.append((duration_words(left, req.lang), timer["label"]))
+        parts.append((duration_words(left, req.lang), duration_words(_set_for(timer), req.lang)))
     if len(parts) == 1:
         return Outcome(key="remaining", values={"remaining": parts[0][0], "duration": parts[0][1]})
     joined = join_words([left if left == label else f"{left} ({label})" for left, label in parts], req.lang)
