@@ -229,7 +229,7 @@ def test_a_count_of_pieces_never_empties_a_container_of_unknown_size(fridge, con
 def test_a_or_an_takes_one_and_no_count_takes_all(fridge, converse):
     converse(fridge, [
         ("I bought 6 eggs", "inventory_add", "six eggs"),
-        ("I used an egg", "inventory_remove", "five eggs left"),  # the model copies no count for "an"
+        ("I used an egg.", "inventory_remove", "five eggs left"),  # the model copies no count for "an"
         ("I bought 3 bottles of milk", "inventory_add", "three bottles of milk"),
         ("I drank a bottle of milk", "inventory_remove", "two bottles of milk left"),
         ("we finished the milk", "inventory_remove", "no milk left"),

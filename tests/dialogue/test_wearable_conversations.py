@@ -40,7 +40,7 @@ def test_with_several_timers_the_one_to_cancel_is_said(watch, converse):
         ("set a timer for 5 minutes", "timer_set", "five minutes"),
         ("cancel the timer", "timer_cancel", "say which one"),  # which one? none cancelled
         ("타이머 얼마나 남았어?", "timer_query", "5분, 10분"),  # set in English, listed in Korean
-        ("cancel the 10 minute timer", "timer_cancel", "timer cancelled"),
+        ("Cancel the 10-minute timer.", "timer_cancel", "timer cancelled"),
         ("how much time is left", "timer_query", "five minutes left on your timer for five minutes"),
         ("set a timer for 3 minutes", "timer_set", "three minutes"),
         ("cancel all timers", "timer_cancel", "cancelled all 2 timers"),

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from tinychat.domain.normalise import parse_duration
+from tinychat.domain.utterance import normalise_utterance
 from tinychat.domain.when import WEEKDAYS
 
 _OFFSETS = {"today": 0, "tonight": 0, "tomorrow": 1, "day_after_tomorrow": 2}
@@ -58,7 +59,7 @@ _DELAY_WORDS = 5
 
 def duration_in(text: str) -> int | None:
     """Seconds of the longest length the text says anywhere ("cancel the 10 minute timer" → 600), or None."""
-    words = _plain_words(text)
+    words = normalise_utterance(text).split()
     for size in range(min(_DELAY_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
             seconds = parse_duration(" ".join(words[start : start + size]))
@@ -67,13 +68,9 @@ def duration_in(text: str) -> int | None:
     return None
 
 
-def _plain_words(text: str) -> list[str]:
-    return text.lower().replace("?", " ").replace(".", " ").replace("!", " ").split()
-
-
 def delay_in(text: str) -> int | None:
     """Seconds of a delay the text says from now ("remind me in 20 minutes", "20분 뒤에 알려 줘"), or None."""
-    lowered = " ".join(_plain_words(text))
+    lowered = normalise_utterance(text)
     for mark in _DELAY_MARKS.finditer(lowered):
         english_in = mark.group().strip() == "in"
         words = (lowered[mark.end():].split()[:_DELAY_WORDS] if english_in

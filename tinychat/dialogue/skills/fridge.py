@@ -13,6 +13,7 @@ from typing import Any
 from tinychat.dialogue.phrasing import day_words, join_words
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.domain.entities import find_mention
+from tinychat.domain.utterance import normalise_utterance
 
 FOOD, UNIT = "food", "unit"
 DEFAULT_LIST = "shopping"
@@ -74,7 +75,7 @@ _KO_ONE_AFTER = re.compile(r"^\s*(?:하나|한)(?:\s|$|만|도)")
 
 def _says_one(req: Request) -> bool:
     """Whether the food or its container is said with "a"/"an" or "하나" (the model copies no count for it)."""
-    said = req.text.lower()
+    said = normalise_utterance(req.text)
     for catalogue in (FOOD, UNIT):
         mention = find_mention(req.phrasing.catalogue(catalogue), said)
         if mention is not None and (_ONE.search(said[: mention.start])
@@ -90,7 +91,7 @@ def _rows_counted_as_said(req: Request, item: str, rows: list[Any]) -> list[Any]
     as pieces, or in the container the utterance names ("a bag of apples")."""
     if not req.phrasing.countable(FOOD, item):
         return rows
-    named = find_mention(req.phrasing.catalogue(UNIT), req.text.lower())
+    named = find_mention(req.phrasing.catalogue(UNIT), normalise_utterance(req.text))
     stored_in = {row[3] for row in rows}
     unit = named.id if named is not None and named.id in stored_in else None  # "개" names pieces, not a container
     return [row for row in rows if row[3] == unit]

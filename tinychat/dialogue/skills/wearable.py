@@ -23,6 +23,7 @@ from tinychat.dialogue.phrasing import (
 )
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.when import duration_in, next_moment, resolve_date
+from tinychat.domain.utterance import normalise_utterance
 
 _REPEAT_WORDS = [
     (re.compile(r"every ?day|daily|each day|every morning|every night|매일|날마다|매일매일"), "daily"),
@@ -72,7 +73,7 @@ def timer_cancel(req: Request) -> Outcome:
     """One timer running, or "all": cancel. Several: the one whose length is said ("the 10 minute timer"),
     else say which there are, and cancel none."""
     timers = scheduler.active(req.db, "timer")
-    said = req.text.lower()
+    said = normalise_utterance(req.text)
     if len(timers) < 2 or _ALL.search(said) or _PLURAL_TIMERS.search(said):
         return _cancelled(req, timers)
     length = duration_in(said)
