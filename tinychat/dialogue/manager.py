@@ -435,8 +435,7 @@ def _folded(turns: list[Turn], replies: Replies, filled: list[Filled]) -> str | 
             listed[key] = join_words(said, turns[0].lang)
         elif len(set(said)) > 1:
             return None  # some alike, some not: listed side by side they would not line up
-    text = replies.intent(intent, outcome, turns[0].lang, listed)
-    return text[:1].upper() + text[1:] if text and listed != first else None
+    return replies.intent(intent, outcome, turns[0].lang, listed) if listed != first else None
 
 
 #: a free-text answer ("paper towels", "call the plumber") is a phrase, not a paragraph

@@ -62,7 +62,7 @@ class Phrasing:
             noun = self.name(catalogue, item, "ko")
             if quantity is None:
                 return noun
-            counter = self.name(units, unit, "ko") if unit else self._counter(catalogue, item, "ko") or "개"
+            counter = self.name(units, unit, "ko") if unit else self.counter(catalogue, item, "ko") or "개"
             return f"{noun} {quantity}{counter}"
         countable = self.countable(catalogue, item)
         mass = self.name(catalogue, item, "en", count=2 if countable else 1)  # "apples", "jam"
@@ -72,7 +72,7 @@ class Phrasing:
             container = self.name(units, unit, "en", count=quantity)
             return f"{count_words(quantity)} {container} of {mass}"
         if not countable:
-            container = self._counter(catalogue, item, "en")
+            container = self.counter(catalogue, item, "en")
             if container:
                 return f"{count_words(quantity)} {container}{'' if quantity == 1 else 's'} of {mass}"
         return f"{count_words(quantity)} {self.name(catalogue, item, 'en', count=quantity)}"
@@ -89,7 +89,8 @@ class Phrasing:
             return False
         return entity.countable if entity.countable is not None else "|" in entity.names["en"][0]
 
-    def _counter(self, catalogue: str | None, value: str, lang: str) -> str:
+    def counter(self, catalogue: str | None, value: str, lang: str) -> str:
+        """What it is counted in: "jar" (of jam), "병"; "" where the catalogue names none."""
         entity = self._entity(catalogue, value)
         return entity.counter.get(lang, "") if entity is not None else ""
 

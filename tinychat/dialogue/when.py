@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from tinychat.domain.normalise import parse_duration
@@ -60,23 +61,31 @@ _DELAY_WORDS = 5
 def duration_in(text: str) -> int | None:
     """Seconds of the longest length the text says anywhere ("cancel the 10 minute timer" → 600), or None."""
     words = normalise_utterance(text).split()
-    for size in range(min(_DELAY_WORDS, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            seconds = parse_duration(" ".join(words[start : start + size]))
-            if seconds:
-                return seconds
-    return None
+    return _first_duration(" ".join(words[start : start + size])
+                           for size in range(min(_DELAY_WORDS, len(words)), 0, -1)
+                           for start in range(len(words) - size + 1))
 
 
 def delay_in(text: str) -> int | None:
     """Seconds of a delay the text says from now ("remind me in 20 minutes", "20분 뒤에 알려 줘"), or None."""
-    lowered = normalise_utterance(text)
-    for mark in _DELAY_MARKS.finditer(lowered):
-        english_in = mark.group().strip() == "in"
-        words = (lowered[mark.end():].split()[:_DELAY_WORDS] if english_in
-                 else lowered[: mark.start()].split()[-_DELAY_WORDS:])
-        for size in range(len(words), 0, -1):
-            seconds = parse_duration(" ".join(words[:size] if english_in else words[-size:]))
-            if seconds:
-                return seconds
+    said = normalise_utterance(text)
+    for mark in _DELAY_MARKS.finditer(said):
+        if mark.group().strip() == "in":  # the length follows: "in 20 minutes"
+            words = said[mark.end() :].split()[:_DELAY_WORDS]
+            phrases = (" ".join(words[:size]) for size in range(len(words), 0, -1))
+        else:  # the length comes before: "an hour from now", "20분 뒤에"
+            words = said[: mark.start()].split()[-_DELAY_WORDS:]
+            phrases = (" ".join(words[-size:]) for size in range(len(words), 0, -1))
+        seconds = _first_duration(phrases)
+        if seconds:
+            return seconds
+    return None
+
+
+def _first_duration(phrases: Iterable[str]) -> int | None:
+    """The first of ``phrases`` that reads as a length, in seconds."""
+    for phrase in phrases:
+        seconds = parse_duration(phrase)
+        if seconds:
+            return seconds
     return None

@@ -145,9 +145,8 @@ def _usual_unit(req: Request, item: str) -> str | None:
     """The unit a food that is not counted comes in, when its container word is one ("jam" → jar)."""
     if req.phrasing.countable(FOOD, item):
         return None
-    entity = req.phrasing.catalogue(FOOD).by_id().get(item)
-    container = entity.counter.get("en") if entity is not None else None
-    return container if container and container in req.phrasing.catalogue(UNIT).by_id() else None
+    container = req.phrasing.counter(FOOD, item, "en")
+    return container if container in req.phrasing.catalogue(UNIT).by_id() else None
 
 
 def expiry_query(req: Request) -> Outcome:
