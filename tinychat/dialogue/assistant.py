@@ -16,7 +16,7 @@ from tinychat.dialogue.skills import Outcome, Request, Skill, builtin_skills
 from tinychat.dialogue.store import StateError, StateStore, quarantine
 from tinychat.dialogue.turn import Event, Turn
 from tinychat.domain.action import Action, SlotValue
-from tinychat.runtime.compound import split_requests, split_things
+from tinychat.runtime.compound import split_utterance
 from tinychat.runtime.parser import BackendChoice, Parser
 
 #: what a maker's callback gets and may return: None (the spec's reply), extra template values, or the reply
@@ -85,7 +85,7 @@ class Assistant:
         with self._lock:
             # the model runs before the write lock is taken: other processes wait only for the bookkeeping
             action = self.parser.parse(text)
-            things = split_things(self.parser, text, action) or split_requests(self.parser, text)
+            things = split_utterance(self.parser, text, action)
             with self.store.transaction() as db:
                 return self._answer(db, text, action, things, lang, request_id)
 

@@ -29,7 +29,18 @@ _JOINS = {
 _LIST_COMMA = re.compile(r"(?<!\d),(?!\d)")
 
 
-def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | None:
+#: a parser's ``read``: the action and the copied words of a sentence
+Reader = Callable[[str], tuple[Action, dict[str, str]]]
+
+
+def split_utterance(parser: Parser, text: str, whole: Action) -> list[Action] | None:
+    """One action per thing ``text`` names, else per whole request it joins, else None; a part both
+    tries read is decoded once."""
+    read = cache(parser.read)
+    return split_things(parser, text, whole, read) or split_requests(parser, text, read)
+
+
+def split_things(parser: Parser, text: str, whole: Action, read: Reader | None = None) -> list[Action] | None:
     """One action per thing ``text`` names (``whole`` is its parse as one utterance), or None.
 
     A comma counts as a join ("bread, butter and jam") where the split works with it; elsewhere the
@@ -41,7 +52,7 @@ def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | Non
     if not thing:
         return None
     catalogue = parser.spec.catalogues[parser.spec.intent(whole.intent).slot(thing[0]).catalogue or ""]
-    read = cache(parser.read)  # a sentence whose spans were read is not decoded again to act on it
+    read = read or cache(parser.read)  # a sentence whose spans were read is not decoded again to act on it
     tries = [normalise_utterance(_LIST_COMMA.sub(" and ", text)), normalise_utterance(text)]
     for utterance in dict.fromkeys(tries):
         parts = split_at_joins(utterance, parser.spec)
@@ -59,7 +70,7 @@ def split_things(parser: Parser, text: str, whole: Action) -> list[Action] | Non
 SURE_REQUEST = 0.9
 
 
-def split_requests(parser: Parser, text: str) -> list[Action] | None:
+def split_requests(parser: Parser, text: str, read: Reader | None = None) -> list[Action] | None:
     """One action per request when ``text`` joins different whole requests with "and", or None.
 
     Each part must be a sure, complete request read alone (no slot missing, nothing that needs a
@@ -69,7 +80,7 @@ def split_requests(parser: Parser, text: str) -> list[Action] | None:
     parts = split_at_joins(normalise_utterance(text), parser.spec)
     if len(parts) < 2:
         return None
-    actions = [parser.parse(part) for part in parts]
+    actions = [(read or parser.read)(part)[0] for part in parts]
     for action in actions:
         if action.intent in SHARED_INTENTS or action.confidence < SURE_REQUEST:
             return None
@@ -114,10 +125,6 @@ def _names_with_joins(spec: DomainSpec) -> list[str]:
         cached = (spec, sorted(name for name in names if any(p.search(f" {name} ") for p in _JOINS.values())))
         _NAMES_WITH_JOINS[id(spec)] = cached
     return cached[1]
-
-
-#: a parser's ``read``: the action and the copied words of a sentence
-Reader = Callable[[str], tuple[Action, dict[str, str]]]
 
 
 def _sentences(read: Reader, parts: list[str], catalogue: Catalogue, thing: list[str]) -> list[str] | None:
