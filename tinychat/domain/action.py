@@ -89,6 +89,8 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
         except KeyError:
             continue
         if utterance is not None:
+            if slot.type == SlotType.text:
+                raw = outside_of(raw, [span for other, span in raw_slots.items() if other != name], utterance)
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
@@ -138,6 +140,26 @@ def snap_to_words(span: Span, utterance: str, free_text: bool = False) -> Span:
     if tail not in _KO_PARTICLE_TAILS or (free_text and tail in _QUOTE_TAILS):
         end = word_end
     return Span(utterance[start:end])
+
+
+def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
+    """``span`` without a head or tail it shares with another slot's copy: in "내일 우유 사라고" the task
+    copied as "일 우유 사라고" starts inside the date's "내일", and the task is "우유 사라고". A copy that
+    holds another whole ("call mom at 6") keeps it."""
+    start = _locate(span.text, utterance)
+    if start < 0:
+        return span
+    end = start + len(span.text)
+    for other in others:
+        other_start = _locate(other.text, utterance)
+        if other_start < 0 or not other.text.strip():
+            continue
+        other_end = other_start + len(other.text)
+        if other_start < start < other_end < end:
+            start = other_end
+        elif start < other_start < end < other_end:
+            end = other_start
+    return Span(utterance[start:end].strip())
 
 
 def _locate(span: str, utterance: str) -> int:
