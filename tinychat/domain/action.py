@@ -145,7 +145,7 @@ def snap_to_words(span: Span, utterance: str, free_text: bool = False) -> Span:
 def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
     """``span`` without a head or tail it shares with another slot's copy: in "내일 우유 사라고" the task
     copied as "일 우유 사라고" starts inside the date's "내일", and the task is "우유 사라고". A copy that
-    holds another whole ("call mom at 6") keeps it."""
+    holds another whole ("call mom at 6") keeps it; one inside another ("pm" of "6 pm") is nothing."""
     start = _locate(span.text, utterance)
     if start < 0:
         return span
@@ -155,6 +155,8 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
         if other_start < 0 or not other.text.strip():
             continue
         other_end = other_start + len(other.text)
+        if other_start <= start and end <= other_end and (other_start, other_end) != (start, end):
+            return Span("")  # "pm" copied from the time "6 pm" is no task
         if other_start < start < other_end < end:
             start = other_end
         elif start < other_start < end < other_end:
