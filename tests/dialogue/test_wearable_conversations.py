@@ -38,12 +38,31 @@ def test_with_several_timers_the_one_to_cancel_is_said(watch, converse):
     converse(watch, [
         ("set a timer for 10 minutes", "timer_set", "ten minutes"),
         ("set a timer for 5 minutes", "timer_set", "five minutes"),
-        ("cancel the timer", "timer_cancel", "say which one"),  # which one? none cancelled
+        ("cancel the timer", "timer_cancel", "which one should i cancel"),  # none cancelled
         ("타이머 얼마나 남았어?", "timer_query", "5분, 10분"),  # set in English, listed in Korean
         ("Cancel the 10-minute timer.", "timer_cancel", "timer cancelled"),
         ("how much time is left", "timer_query", "five minutes left on your timer for five minutes"),
         ("set a timer for 3 minutes", "timer_set", "three minutes"),
         ("cancel all timers", "timer_cancel", "cancelled all 2 timers"),
+    ])
+
+
+def test_the_answer_to_which_timer_picks_it(watch, converse):
+    converse(watch, [
+        ("set a timer for 10 minutes", "timer_set", "ten minutes"),
+        ("set a timer for 5 minutes", "timer_set", "five minutes"),
+        ("cancel the timer", "timer_cancel", "which one"),
+        ("the ten minute one", "timer_cancel", "timer cancelled"),
+        ("what timers do i have", "timer_query", "five minutes left on your timer for five minutes"),
+        ("set a timer for 3 minutes", "timer_set", "three minutes"),
+        ("타이머 꺼 줘", "timer_cancel", "어떤 걸 끌까요"),
+        ("set a timer for 1 minute", "timer_set", "one minute"),  # a new request, not the pick
+        ("타이머 꺼 줘", "timer_cancel", "어떤 걸"),
+        ("never mind", "cancel", "never mind"),
+        ("타이머 꺼 줘", "timer_cancel", "어떤 걸"),
+        ("3분짜리", "timer_cancel", "껐어요"),
+        ("cancel the timer", "timer_cancel", "which one"),
+        ("both", "timer_cancel", "cancelled all 2 timers"),
     ])
 
 

@@ -53,7 +53,7 @@ _NUMERIC = (SlotType.quantity, SlotType.duration, SlotType.time, SlotType.date)
 class Pending:
     """An open question: a missing slot of ``intent`` or a yes/no before a destructive action."""
 
-    kind: str  # "slot", "confirm" or "clarify"
+    kind: str  # "slot", "confirm", "choice" or "clarify"
     intent: str = ""
     slots: dict[str, SlotValue] = field(default_factory=dict)
     slot: str = ""
@@ -142,6 +142,10 @@ class _Turn:
                 return turn
         if pending is not None and pending.kind == "confirm":
             turn = self._answer_confirm(pending, action)
+            if turn is not None:
+                return turn
+        if pending is not None and pending.kind == "choice":
+            turn = self._answer_choice(pending, action)
             if turn is not None:
                 return turn
         return self._fresh(action)
@@ -262,6 +266,15 @@ class _Turn:
         self.context.pending = Pending("confirm", pending.intent, pending.slots, "", pending.question, pending.asks + 1)
         return self._reply(pending.question, ActionSummary(intent=pending.intent, slots=pending.slots))
 
+    def _answer_choice(self, pending: Pending, action: Action) -> Turn | None:
+        """The pick after "which one?" ("the five minute one", "10분짜리", "both"): the skill runs again on
+        these words. A new request with what it needs said ("set a timer for 5 minutes") is no pick."""
+        sure = action.confidence >= ACT_THRESHOLD
+        if sure and action.intent not in _CONTROL and action.intent != pending.intent and action.slots:
+            return None
+        outcome = self._outcome(pending.intent, pending.slots)
+        return None if outcome.choose else self._turn_for(pending.intent, pending.slots, outcome)
+
     def _names_what_is_not_asked(self, intent: str) -> bool:
         """Whether the answer names a catalogue entry the pending action has no slot for: "butter" is
         no yes to "clear the shopping list?", however the model read it."""
@@ -345,9 +358,14 @@ class _Turn:
         return {"en": f"What {slot.name.replace('_', ' ')}?", "ko": f"{slot.name}은 무엇인가요?"}.get(self.lang, "?")
 
     def _execute(self, intent: str, slots: dict[str, SlotValue]) -> Turn:
-        request = self._request(intent, slots)
+        return self._turn_for(intent, slots, self._outcome(intent, slots))
+
+    def _outcome(self, intent: str, slots: dict[str, SlotValue]) -> Outcome:
         skill = self.m.skills.get(intent)
-        outcome = skill.handle(request) if skill is not None else Outcome()
+        return skill.handle(self._request(intent, slots)) if skill is not None else Outcome()
+
+    def _turn_for(self, intent: str, slots: dict[str, SlotValue], outcome: Outcome) -> Turn:
+        """The reply to what a skill did (or asks), remembered as the last action."""
         if outcome.ask is not None:
             return self._ask(intent, slots, self.spec.intent(intent).slot(outcome.ask))
         self.context.last_intent, self.context.last_slots, self.context.last_undo = intent, slots, outcome.undo
@@ -355,6 +373,8 @@ class _Turn:
         templated = None if outcome.text else self.m.replies.intent(intent, outcome.key, self.lang, values)
         reply = (outcome.text or templated or self.m.replies.intent(intent, "done", self.lang, values)
                  or self.m.replies.dialogue("done", self.lang))
+        if outcome.choose:
+            self.context.pending = Pending("choice", intent, slots, question=reply)
         turn = self._reply(reply, ActionSummary(intent=intent, slots=slots))
         if templated is not None:
             self.filled[id(turn)] = (intent, outcome.key, values)

@@ -36,6 +36,8 @@ class Outcome:
 
     ``ask`` names a slot the skill still needs (asked with the slot's prompt); ``undo`` is what a
     correction ("make it two") needs to take the action back; ``text`` is a reply given outright.
+    ``choose``: the reply asks which of several things is meant, and the next words are first tried
+    as the answer (the skill runs again on them).
     """
 
     key: str = "done"
@@ -43,6 +45,7 @@ class Outcome:
     text: str | None = None
     ask: str | None = None
     undo: dict[str, Any] | None = None
+    choose: bool = False
 
 
 Handler = Callable[[Request], Outcome]

@@ -34,7 +34,7 @@ _REPEAT_WORDS = [
 #: waking up is a morning thing: "wake me at 7" keeps 7 am
 _WAKE = re.compile(r"\bwake|\bget up|깨워|일어나")
 _PLURAL_TIMERS = re.compile(r"\btimers\b|타이머들")
-_ALL = re.compile(r"\b(?:all|every|everything)\b|전부|모두|모든|다 ")
+_ALL = re.compile(r"\b(?:all|every|everything|both)\b|전부|모두|모든|(?:^| )다(?: |$)")
 #: a stated day part means the hour is meant as said ("5 am"); without one, "at 5" is the next 5 o'clock
 _DAY_PART = re.compile(r"\b(?:am|pm|a m|p m|morning|afternoon|evening|night|tonight|noon|midnight)\b|"
                        r"오전|오후|아침|저녁|밤|새벽|낮|점심|정오|자정")
@@ -71,7 +71,7 @@ def timer_set(req: Request) -> Outcome:
 
 def timer_cancel(req: Request) -> Outcome:
     """One timer running, or "all": cancel. Several: the one whose length is said ("the 10 minute timer"),
-    else say which there are, and cancel none."""
+    else say which there are, cancel none, and take the next words as the pick ("the five minute one")."""
     timers = scheduler.active(req.db, "timer")
     said = normalise_utterance(req.text)
     if len(timers) < 2 or _ALL.search(said) or _PLURAL_TIMERS.search(said):
@@ -81,7 +81,7 @@ def timer_cancel(req: Request) -> Outcome:
     if not chosen:
         labels = [duration_words(_set_for(timer), req.lang) for timer in timers]
         return Outcome(key="which", values={"count": str(len(timers)), "timers": join_words(labels, req.lang),
-                                            "first": labels[0]})
+                                            "first": labels[0]}, choose=True)
     return _cancelled(req, chosen)
 
 
