@@ -183,11 +183,11 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
     for slot in intent.slots:
         if slot.name not in sampler.raw:
             continue
-        span = normalise_utterance(sampler.raw[slot.name].text)
-        where = text.find(span) if span else -1
+        said = normalise_utterance(sampler.raw[slot.name].text)
+        where = text.find(said) if said else -1
         if where < 0:
             return None
-        placed.append((where, slot.name, Span(span)))
+        placed.append((where, slot.name, Span(said)))
     for _, name, span in sorted(placed, key=lambda item: item[0]):  # slots in the order they were said
         raw[name] = span
         values[name] = sampler.values[name]
@@ -281,7 +281,8 @@ class _ValueSampler:
             elif self.spec.is_open(slot) and free_text and self.rng.random() < 0.2:
                 self._picked[slot.name] = self.rng.choice(free_text)
             else:
-                self._picked[slot.name] = self.rng.choice(catalogue.entities)
+                weights = [entity.weight for entity in catalogue.entities]
+                self._picked[slot.name] = self.rng.choices(catalogue.entities, weights)[0]
         return self._picked[slot.name]
 
     def _fitting_unit(self, slot: Slot) -> Entity | None:
