@@ -52,14 +52,6 @@ def test_invalid_spec_names_the_field(tmp_path, change, expected):
     assert expected in str(err.value)
 
 
-def test_an_entity_weight_must_be_positive(tmp_path):
-    spec = MINIMAL.replace("intents:\n", "catalogues:\n  bread:\n    entities:\n"
-                           "      - {id: rye, names: {en: [rye]}, weight: 0}\nintents:\n")
-    with pytest.raises(SpecError) as err:
-        load_spec(write(tmp_path, spec))
-    assert "catalogues.bread.entities.0.weight" in str(err.value)
-
-
 def test_bad_yaml_names_the_line(tmp_path):
     path = write(tmp_path, MINIMAL.replace("description: make toast", "description: [unclosed"))
     with pytest.raises(SpecError, match=r"line \d+"):

@@ -281,8 +281,7 @@ class _ValueSampler:
             elif self.spec.is_open(slot) and free_text and self.rng.random() < 0.2:
                 self._picked[slot.name] = self.rng.choice(free_text)
             else:
-                weights = [entity.weight for entity in catalogue.entities]
-                self._picked[slot.name] = self.rng.choices(catalogue.entities, weights)[0]
+                self._picked[slot.name] = self.rng.choice(catalogue.entities)
         return self._picked[slot.name]
 
     def _fitting_unit(self, slot: Slot) -> Entity | None:

@@ -55,9 +55,6 @@ class Entity(_Strict):
     #: whether replies count it ("apples") or not ("jam", "two jars of jam"); None: countable when its
     #: first English name has a plural. Replies only: the model does not learn it
     countable: bool | None = None
-    #: how often people name it, against an entry of weight 1: the corpus draws it that much more often,
-    #: so everyday food ("eggs", "milk") is seen in every sentence frame, not only where a near miss says it
-    weight: float = Field(default=1.0, gt=0)
 
     @field_validator("names")
     @classmethod
