@@ -119,6 +119,15 @@ def test_a_free_text_copy_leaves_out_what_another_slot_copied(target, utterance,
     assert action.slots.get("task") == task
 
 
+def test_a_time_copied_as_the_task_is_the_time():
+    from tinychat.domain.action import resolve_action
+
+    spec = builtin_spec("wearable")
+    said = "remind me at noon to eat lunch"
+    assert resolve_action(spec, "reminder_set time=[eat] task=[oon]", utterance=said).slots == {"time": "12:00"}
+    assert resolve_action(spec, "reminder_set time=[9 am] task=[noon]", utterance=said).slots == {"time": "09:00"}
+
+
 @pytest.mark.parametrize(("words", "entity"), [("우유요", "milk"), ("계란이요", "egg"), ("두부로요", "tofu")])
 def test_polite_korean_answers_name_the_item(words, entity):
     from tinychat.domain.builtin import builtin_spec

@@ -188,8 +188,9 @@ class _Turn:
             turns = [self._proceed(pending.intent, {**pending.slots, slot.name: v}) for v in several]
             return _merged(turns, self.m.replies, self.filled)
         value = self._answer_value(slot, action, pending.intent)
-        if value is not None:
-            return self._proceed(pending.intent, {**pending.slots, slot.name: value})
+        if value is not None:  # an answer that says more of the same request ("at 9 am to take my pills") adds it
+            said_more = action.slots if action.intent == pending.intent else {}
+            return self._proceed(pending.intent, {**pending.slots, **said_more, slot.name: value})
         if action.intent not in _CONTROL and action.confidence >= ACT_THRESHOLD:
             return None  # a new request: the question lapses
         if pending.asks >= MAX_ASKS:
@@ -205,6 +206,8 @@ class _Turn:
             return clock  # "in an hour" answering "when?"
         if action.intent == intent and slot.name in action.slots:
             return action.slots[slot.name]
+        if sure and action.intent == intent and action.slots:
+            return None  # the request said again with other values, and still not the one asked for
         if (named := self._catalogue_name(slot)) is not None:
             return named
         whole = normalise_slot(self.spec, slot, Span(self.text.strip().rstrip("?.!")))

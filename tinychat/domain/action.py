@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from tinychat.domain import normalise
 from tinychat.domain.entities import exact_entity, resolve_entity
-from tinychat.domain.spec import DomainSpec, Slot, SlotType
+from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
 
 SlotValue = int | str
 OUT_OF_DOMAIN = "out_of_domain"
@@ -94,12 +94,26 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
+        when = _time_or_date(intent, raw.text) if slot.type == SlotType.text else None
+        if when is not None:  # "noon" copied as the task of "remind me at noon to eat lunch" is the time
+            slots.setdefault(*when)  # the model's own copy of the time, when it reads, wins
+            continue
         value = normalise_slot(spec, slot, raw)
         if value is None and slot.type == SlotType.quantity and utterance is not None:
             value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
         if value is not None:
             slots[name] = value
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+def _time_or_date(intent: Intent, words: str) -> tuple[str, SlotValue] | None:
+    """The intent's time or date slot and its value, when ``words`` are wholly a time or a date."""
+    parsers = {SlotType.time: normalise.parse_time, SlotType.date: normalise.parse_date}
+    for slot in intent.slots:
+        value = parsers[slot.type](words) if slot.type in parsers else None
+        if value is not None:
+            return slot.name, value
+    return None
 
 
 def _names_an_entity(spec: DomainSpec, words: str) -> bool:

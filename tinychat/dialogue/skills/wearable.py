@@ -40,10 +40,19 @@ _DAY_PART = re.compile(r"\b(?:am|pm|a m|p m|morning|afternoon|evening|night|toni
                        r"오전|오후|아침|저녁|밤|새벽|낮|점심|정오|자정")
 
 
+#: an evening beside a bare hour makes it pm, when the model copied the day part apart ("tonight" as
+#: the date, "8" as the time, of "remind me tonight at 8")
+_EVENING = re.compile(r"\b(?:tonight|evening|night)\b|저녁|밤")
+_MORNING = re.compile(r"\b(?:am|a m|morning)\b|오전|아침|새벽")
+
+
 def _due(req: Request, default_time: str = "09:00") -> datetime:
     hhmm, day = req.slots.get("time"), req.slots.get("date")
-    due = next_moment(str(hhmm) if hhmm else None, str(day) if day else None, req.now, default_time)
     said = req.text.lower()
+    beside_task = said.replace(str(req.slots.get("task", "")).lower(), " ") if req.slots.get("task") else said
+    if hhmm and 1 <= int(str(hhmm)[:2]) <= 11 and _EVENING.search(beside_task) and not _MORNING.search(said):
+        hhmm = f"{int(str(hhmm)[:2]) + 12:02d}{str(hhmm)[2:]}"
+    due = next_moment(str(hhmm) if hhmm else None, str(day) if day else None, req.now, default_time)
     if hhmm and not day and not _DAY_PART.search(said) and not _WAKE.search(said) and 1 <= due.hour <= 11:
         evening = datetime.combine(req.now.date(), time(due.hour + 12, due.minute), req.now.tzinfo)
         if req.now < evening < due:
