@@ -68,10 +68,11 @@ def test_the_answer_to_which_timer_picks_it(watch, converse):
 
 def test_reminders_said_time_first(watch, converse):
     converse(watch, [
-        ("remind me at noon to eat lunch", "reminder_set", "what should i remind you about"),  # not "noon"
-        ("eat lunch", "reminder_set", "eat lunch at noon"),
-        ("remind me at 6 pm to call mom", "reminder_set", "what should i remind you about"),  # not "pm"
-        ("remind me at 7 pm to call mom", "reminder_set", "call mom at 7 pm"),  # said again: its new time counts
+        ("remind me at noon to eat lunch", "reminder_set", "eat lunch at noon"),  # the model copied "eat", "oon"
+        ("remind me at 6 pm to call mom", "reminder_set", "call mom at 6 pm"),  # it copied "pm" as the task
+        ("remind me at 9 am to take my pills", "reminder_set", "take my pills at 9 am"),  # "pills"
+        ("remind me at 8 pm", "reminder_set", "what should i remind you about"),
+        ("remind me at 7 pm to call dad", "reminder_set", "call dad at 7 pm"),  # said again: its new time counts
         ("remind me tonight at 8 to call grandma", "reminder_set", "call grandma at 8 pm"),  # not 8 am
     ])
 

@@ -110,7 +110,7 @@ def test_a_free_text_copy_keeps_its_quotation_ending():
     [("reminder_set task=[일 우유 사라고] date=[내일]", "내일 우유 사라고 알려줘", "우유 사기"),
      ("reminder_set task=[buy milk tom] date=[tomorrow]", "remind me to buy milk tomorrow", "buy milk"),
      ("reminder_set task=[call mom at 6] time=[6]", "remind me to call mom at 6", "call mom at 6"),
-     ("reminder_set time=[6 pm] task=[pm]", "remind me at 6 pm to call mom", None)],
+     ("reminder_set time=[6 pm] task=[pm]", "remind me at 6 pm to call mom", "call mom")],  # its lead-in, "to"
 )
 def test_a_free_text_copy_leaves_out_what_another_slot_copied(target, utterance, task):
     from tinychat.domain.action import resolve_action
@@ -119,13 +119,39 @@ def test_a_free_text_copy_leaves_out_what_another_slot_copied(target, utterance,
     assert action.slots.get("task") == task
 
 
+def test_a_copy_inside_another_is_nothing():
+    from tinychat.domain.action import outside_of
+
+    assert outside_of(Span("pm"), [Span("6 pm")], "remind me at 6 pm to call mom").text == ""
+
+
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
+    [("reminder_set time=[9 am]", "remind me at 9 am to eat lunch", {"time": "09:00", "task": "eat lunch"}),
+     ("reminder_set time=[9 pm] task=[pills]", "remind me every day at 9 pm to take my pills",
+      {"time": "21:00", "task": "take my pills"}),
+     ("reminder_set task=[go to the gym] time=[9]", "remind me to go to the gym at 9",
+      {"task": "go to the gym", "time": "09:00"}),
+     ("reminder_set time=[5]", "i need to leave at 5 remind me", {"task": "leave", "time": "05:00"}),
+     ("reminder_set time=[5]", "remind me at 5", {"time": "05:00"}),
+     ("reminder_cancel", "cancel my reminder to call mom", {})],  # only reminder_set's task has a lead-in
+)
+def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
 def test_a_time_copied_as_the_task_is_the_time():
     from tinychat.domain.action import resolve_action
 
     spec = builtin_spec("wearable")
     said = "remind me at noon to eat lunch"
-    assert resolve_action(spec, "reminder_set time=[eat] task=[oon]", utterance=said).slots == {"time": "12:00"}
-    assert resolve_action(spec, "reminder_set time=[9 am] task=[noon]", utterance=said).slots == {"time": "09:00"}
+    lunch = {"task": "eat lunch"}  # read after "to"
+    read = resolve_action(spec, "reminder_set time=[eat] task=[oon]", utterance=said).slots
+    assert read == {"time": "12:00", **lunch}
+    read = resolve_action(spec, "reminder_set time=[9 am] task=[noon]", utterance=said).slots
+    assert read == {"time": "09:00", **lunch}
 
 
 @pytest.mark.parametrize(("words", "entity"), [("우유요", "milk"), ("계란이요", "egg"), ("두부로요", "tofu")])

@@ -76,13 +76,16 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     """Normalise a target's slots against ``spec``; values that don't normalise are dropped.
 
     Given the (normalised) ``utterance`` the model read, copied spans are first widened to
-    whole words, so a copy cut short ("clean the gut") still names what was said.
+    whole words, so a copy cut short ("clean the gut") still names what was said; free text keeps
+    out of other slots' words, a free-text copy that is wholly a time or date is that slot, and a
+    slot with ``lead_in`` words takes the words after them when its copy is missing or a part.
     """
     intent_name, raw_slots = parse_target(target)
     if intent_name not in spec.intent_names:
         return Action(text=text, intent=OUT_OF_DOMAIN, confidence=confidence)
     intent = spec.intent(intent_name)
     slots: dict[str, SlotValue] = {}
+    read: dict[str, Span] = {}  # the words each value was read from
     for name, raw in raw_slots.items():
         try:
             slot = intent.slot(name)
@@ -96,14 +99,46 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
         when = _time_or_date(intent, raw.text) if slot.type == SlotType.text else None
         if when is not None:  # "noon" copied as the task of "remind me at noon to eat lunch" is the time
-            slots.setdefault(*when)  # the model's own copy of the time, when it reads, wins
+            if when[0] not in slots:  # unless the model's own copy of the time read (one read later wins)
+                slots[when[0]], read[when[0]] = when[1], raw
             continue
         value = normalise_slot(spec, slot, raw)
         if value is None and slot.type == SlotType.quantity and utterance is not None:
             value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
         if value is not None:
-            slots[name] = value
+            slots[name], read[name] = value, raw
+    for slot in intent.slots:
+        if slot.lead_in and utterance is not None:
+            others = [span for other, span in read.items() if other != slot.name]
+            said, own = after_lead_in(slot, others, utterance), read.get(slot.name)
+            if said is None or (own is not None and own.text not in said.text):
+                continue  # the model's copy stands unless it is none, or a part of these words ("pills")
+            value = normalise_slot(spec, slot, said)
+            if value is not None:
+                slots[slot.name] = value
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+#: words a free-text value read after its lead-in does not end on ("eat lunch at" of "… to eat lunch at 9")
+_DANGLING = frozenset({"at", "on", "by", "in", "for", "from", "and", "then", "please", "so"})
+
+
+def after_lead_in(slot: Slot, copied: list[Span], utterance: str) -> Span | None:
+    """The words after the first of ``slot``'s lead-in words, up to where another value's words start:
+    "eat lunch" of "remind me at 9 am to eat lunch", "take my pills" where the model copied "pills"."""
+    lead_ins = "|".join(re.escape(word) for words in slot.lead_in.values() for word in words)
+    match = re.search(rf"(?:^|\s)(?:{lead_ins})\s+(?=\S)", utterance)
+    if match is None:
+        return None
+    start, end = match.end(), len(utterance)
+    for other in copied:
+        at = utterance.find(other.text, start) if other.text.strip() else -1
+        if at >= start:
+            end = min(end, at)
+    words = utterance[start:end].split()
+    while words and words[-1] in _DANGLING:
+        words.pop()
+    return Span(" ".join(words)) if words else None
 
 
 def _time_or_date(intent: Intent, words: str) -> tuple[str, SlotValue] | None:

@@ -125,11 +125,16 @@ class Slot(_Strict):
     #: for entity slots: let free text through (None: as the catalogue says)
     open: bool | None = None
     prompt: dict[str, str] = {}  # follow-up question when a required slot is missing
+    #: for free text: words that introduce the value ("to" of "remind me at 6 pm to call mom"). When the
+    #: model copies none, the words after the first of them are the value. Parsing only: no retraining
+    lead_in: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _catalogue_matches_type(self) -> Slot:
         if (self.type == SlotType.entity) != (self.catalogue is not None):
             raise ValueError("a slot has a catalogue exactly when its type is 'entity'")
+        if self.lead_in and self.type != SlotType.text:
+            raise ValueError("only a free-text slot has lead_in words")
         return self
 
 
