@@ -134,6 +134,11 @@ def test_a_copy_inside_another_is_nothing():
       {"task": "go to the gym", "time": "09:00"}),
      ("reminder_set time=[5]", "i need to leave at 5 remind me", {"task": "leave", "time": "05:00"}),
      ("reminder_set time=[5]", "remind me at 5", {"time": "05:00"}),
+     ("reminder_set task=[john at] time=[6]", "remind me to meet john at 6", {"task": "meet john", "time": "06:00"}),
+     ("reminder_set task=[eat lunch at noon]", "remind me to eat lunch at noon",  # the time said with the task
+      {"task": "eat lunch", "time": "12:00"}),
+     ("reminder_set task=[pick up the kids at school]", "remind me to pick up the kids at school",
+      {"task": "pick up the kids at school"}),
      ("reminder_cancel", "cancel my reminder to call mom", {})],  # only reminder_set's task has a lead-in
 )
 def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, slots):

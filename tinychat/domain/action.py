@@ -111,11 +111,16 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
         if slot.lead_in and utterance is not None:
             others = [span for other, span in read.items() if other != slot.name]
             said, own = after_lead_in(slot, others, utterance), read.get(slot.name)
-            if said is None or (own is not None and own.text not in said.text):
-                continue  # the model's copy stands unless it is none, or a part of these words ("pills")
-            value = normalise_slot(spec, slot, said)
-            if value is not None:
+            value = normalise_slot(spec, slot, said) if said is not None else None
+            # the model's copy stands unless it is none, or a part of these words ("pills")
+            if said is not None and value is not None and (own is None or _without_dangling(own.text) in said.text):
                 slots[slot.name] = value
+        value = slots.get(slot.name)
+        if slot.type == SlotType.text and isinstance(value, str) and " at " in value:
+            head, _, tail = value.rpartition(" at ")  # "eat lunch at noon", the time copied with the task
+            when = _time_or_date(intent, tail)
+            if when is not None and when[0] not in slots:
+                slots[slot.name], slots[when[0]] = head, when[1]
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
 
 
@@ -135,10 +140,15 @@ def after_lead_in(slot: Slot, copied: list[Span], utterance: str) -> Span | None
         at = utterance.find(other.text, start) if other.text.strip() else -1
         if at >= start:
             end = min(end, at)
-    words = utterance[start:end].split()
+    words = _without_dangling(utterance[start:end])
+    return Span(words) if words else None
+
+
+def _without_dangling(text: str) -> str:
+    words = text.split()
     while words and words[-1] in _DANGLING:
         words.pop()
-    return Span(" ".join(words)) if words else None
+    return " ".join(words)
 
 
 def _time_or_date(intent: Intent, words: str) -> tuple[str, SlotValue] | None:
