@@ -49,9 +49,11 @@ _MORNING = re.compile(r"\b(?:am|a m|morning)\b|오전|아침|새벽")
 def _due(req: Request, default_time: str = "09:00") -> datetime:
     hhmm, day = req.slots.get("time"), req.slots.get("date")
     said = req.text.lower()
-    beside_task = said.replace(str(req.slots.get("task", "")).lower(), " ") if req.slots.get("task") else said
-    if hhmm and 1 <= int(str(hhmm)[:2]) <= 11 and _EVENING.search(beside_task) and not _MORNING.search(said):
-        hhmm = f"{int(str(hhmm)[:2]) + 12:02d}{str(hhmm)[2:]}"
+    task = str(req.slots.get("task", "")).lower()
+    beside_task = said.replace(task, " ") if task else said  # the task "watch the evening news" says no time
+    hour = int(str(hhmm)[:2]) if hhmm else 0
+    if 1 <= hour <= 11 and _EVENING.search(beside_task) and not _MORNING.search(said):
+        hhmm = f"{hour + 12:02d}{str(hhmm)[2:]}"
     due = next_moment(str(hhmm) if hhmm else None, str(day) if day else None, req.now, default_time)
     if hhmm and not day and not _DAY_PART.search(said) and not _WAKE.search(said) and 1 <= due.hour <= 11:
         evening = datetime.combine(req.now.date(), time(due.hour + 12, due.minute), req.now.tzinfo)
