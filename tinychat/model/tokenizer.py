@@ -50,8 +50,8 @@ class Tokenizer:
         self.vocab: dict[str, int] = dict(model["vocab"])
         for added in data.get("added_tokens", []):
             self.vocab[added["content"]] = added["id"]
-        merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model["merges"]]
-        self.merge_rank: dict[tuple[str, str], int] = {pair: rank for rank, pair in enumerate(merges)}
+        pairs = (m.split(" ", 1) if isinstance(m, str) else m for m in model["merges"])
+        self.merge_rank: dict[tuple[str, str], int] = {(a, b): rank for rank, (a, b) in enumerate(pairs)}
         self.id_to_token = {i: t for t, i in self.vocab.items()}
         self.pad_id, self.bos_id, self.eos_id, self.sep_id = (self.vocab[t] for t in SPECIAL_TOKENS)
         self._encode_word = lru_cache(maxsize=65536)(self._bpe)

@@ -48,7 +48,9 @@ class ConstrainedDecoder:
         if matcher.is_error():
             raise DecodeError(f"action grammar rejected: {matcher.get_error()}")
         logits = self.backend.prefill(prompt_ids)
-        calls, written, pending = 1, [], []
+        calls = 1
+        written: list[int] = []  # tokens of the action so far
+        pending: list[int] = []  # written tokens the model has not read yet (forced ones skip it)
         confidence, intent_done, complete = 1.0, False, False
         room = self.backend.config.max_position_embeddings - len(prompt_ids)
         for _ in range(min(self.max_tokens, room)):
