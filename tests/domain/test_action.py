@@ -139,9 +139,62 @@ def test_a_copy_inside_another_is_nothing():
       {"task": "eat lunch", "time": "12:00"}),
      ("reminder_set task=[pick up the kids at school]", "remind me to pick up the kids at school",
       {"task": "pick up the kids at school"}),
+     ("reminder_set time=[6 pm] task=[about]", "remind me at 6 pm about my dentist appointment",
+      {"time": "18:00", "task": "my dentist appointment"}),  # the copy was the lead-in word alone
+     ("reminder_set time=[6 pm] task=[about my]", "remind me at 6 pm about my dentist appointment",
+      {"time": "18:00", "task": "my dentist appointment"}),  # the lead-in and a part
+     ("reminder_set time=[20] task=[water the plants]", "remind me in 20 hours to water the plants",
+      {"task": "water the plants"}),  # a delay is no clock time
+     ("reminder_set time=[9 am] date=[tomorrow]", "remind me about the meeting tomorrow at 9 am",
+      {"time": "09:00", "date": "tomorrow", "task": "the meeting"}),
+     ("reminder_set task=[ask about the rent]", "remind me to ask about the rent", {"task": "ask about the rent"}),
+     ("reminder_set time=[8 pm] task=[set a]", "set a reminder for 8 pm to walk the dog",
+      {"time": "20:00", "task": "walk the dog"}),  # the copy lies before the lead-in
+     ("reminder_set task=[go to the gym]", "go to the gym reminder", {"task": "go to the gym"}),  # "to" inside it
      ("reminder_cancel", "cancel my reminder to call mom", {})],  # only reminder_set's task has a lead-in
 )
 def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
+    [("reminder_set time=[오후 3시] task=[택배 찾으러]", "오후 3시에 택배 찾으러 가라고 알려줘",
+      {"time": "15:00", "task": "택배 찾으러 가기"}),  # one word short of the closing word
+     ("reminder_set date=[모레] task=[화분]", "모레 화분 분갈이하라고 알려줘",
+      {"date": "day_after_tomorrow", "task": "화분 분갈이하기"}),
+     ("reminder_set time=[밤 10시] task=[려줘]", "밤 10시에 베란다 문 닫으라고 알려줘",
+      {"time": "22:00", "task": "베란다 문 닫기"}),  # a copy past the closing word: from after the time
+     ("reminder_set", "꼭 약 먹으라고 알려 줘", {"task": "약 먹기"}),  # no copy: the opener is left out
+     ("reminder_set date=[할로윈] task=[가라고]", "할로윈은 병원 가라고 리마인드 해 줘",
+      {"date": "10-31", "task": "병원 가기"}),  # the verb alone
+     ("reminder_set time=[정오] task=[아]", "아 정오에 일기 쓰기 알림 맞춰 줘",
+      {"time": "12:00"}),  # a filler names nothing
+     ("reminder_set task=[약 먹기]", "약 먹기 잊지 말라고 알려 줘", {"task": "약 먹기"}),  # a whole copy stands
+     ("reminder_set task=[택배]", "택배 찾으러 가라고 알려줘", {"task": "택배"}),  # two words short: it stands
+     ("reminder_set task=[call mom]", "remind me to call mom", {"task": "call mom"}),  # English closes on none
+     ("reminder_set task=[20분 뒤에 엄마한테 전화하라고]", "20분 뒤에 엄마한테 전화하라고 알려 줘",
+      {"task": "엄마한테 전화하기"}),  # the delay said first is no part of the task
+     ("reminder_set task=[내일 우유 사라고]", "내일 우유 사라고 알려 줘", {"task": "우유 사기", "date": "tomorrow"}),
+     ("reminder_set task=[two coffees]", "remind me about two coffees", {"task": "two coffees"})],  # a count
+)
+def test_a_quoted_task_runs_to_its_closing_word(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
+    [("reminder_set task=[eat lunch]", "remind me at noon to eat lunch", {"task": "eat lunch", "time": "12:00"}),
+     ("alarm_set", "wake me up at half past six please", {"time": "06:30"}),
+     ("reminder_set task=[look at the stars]", "remind me to look at the stars", {"task": "look at the stars"}),
+     ("reminder_set time=[9 am] task=[meet john]", "remind me at 9 am to meet john at 6",
+      {"time": "09:00", "task": "meet john at 6"})],  # the time slot is taken already
+)
+def test_a_time_said_after_at_fills_an_empty_time(target, utterance, slots):
     from tinychat.domain.action import resolve_action
 
     assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots

@@ -78,7 +78,8 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     Given the (normalised) ``utterance`` the model read, copied spans are first widened to
     whole words, so a copy cut short ("clean the gut") still names what was said; free text keeps
     out of other slots' words, a free-text copy that is wholly a time or date is that slot, and a
-    slot with ``lead_in`` words takes the words after them when its copy is missing or a part.
+    slot with ``lead_in`` words takes the words after them when its copy is missing or a part, and one
+    with ``closed_by`` endings runs on to its closing word when the copy stops short of it.
     """
     intent_name, raw_slots = parse_target(target)
     if intent_name not in spec.intent_names:
@@ -97,6 +98,8 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
+        if slot.type == SlotType.time and utterance is not None and _next_word(raw.text, utterance) in _UNITS:
+            continue  # "20" of "in 20 hours" is a delay, not 8 pm
         when = _time_or_date(intent, raw.text) if slot.type == SlotType.text else None
         if when is not None:  # "noon" copied as the task of "remind me at noon to eat lunch" is the time
             if when[0] not in slots:  # unless the model's own copy of the time read (one read later wins)
@@ -108,24 +111,77 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
         if value is not None:
             slots[name], read[name] = value, raw
     for slot in intent.slots:
-        if slot.lead_in and utterance is not None:
-            others = [span for other, span in read.items() if other != slot.name]
-            said, own = after_lead_in(slot, others, utterance), read.get(slot.name)
-            value = normalise_slot(spec, slot, said) if said is not None else None
-            # the model's copy stands unless it is none, or a part of these words ("pills")
-            if said is not None and value is not None and (own is None or _without_dangling(own.text) in said.text):
-                slots[slot.name] = value
+        if utterance is not None and (slot.lead_in or slot.closed_by):
+            reread = _read_again(spec, slot, read, utterance)
+            if reread is not None:
+                slots[slot.name], read[slot.name] = reread
         value = slots.get(slot.name)
         if slot.type == SlotType.text and isinstance(value, str) and " at " in value:
             head, _, tail = value.rpartition(" at ")  # "eat lunch at noon", the time copied with the task
             when = _time_or_date(intent, tail)
             if when is not None and when[0] not in slots:
                 slots[slot.name], slots[when[0]] = head, when[1]
+        value = slots.get(slot.name)
+        if slot.type == SlotType.text and isinstance(value, str):
+            lead = _leading_when(intent, value)
+            if lead is not None:  # "20분 뒤에 엄마한테 전화하기": the delay is no part of the task
+                slots[slot.name] = lead[0]
+                if lead[1] is not None and lead[1][0] not in slots:
+                    slots[lead[1][0]] = lead[1][1]
+    if utterance is not None:
+        _time_said_at(intent, slots, read, utterance)
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, Span], utterance: str) -> None:
+    """Fill an empty time slot from "at" and a time no copy holds: the model copied no time from
+    "remind me at noon to eat lunch"."""
+    empty = [slot.name for slot in intent.slots if slot.type == SlotType.time and slot.name not in slots]
+    if not empty:
+        return
+    for match in re.finditer(r"(?:^|\s)at\s+(\S+(?:\s+\S+){0,2})", utterance):
+        words = match.group(1).split()
+        for length in range(len(words), 0, -1):
+            said = " ".join(words[:length])
+            value = normalise.parse_time(said)
+            if value is not None and not any(said in span.text or span.text in said for span in read.values()):
+                slots[empty[0]] = value
+                return
+
+
+def _leading_when(intent: Intent, value: str) -> tuple[str, tuple[str, SlotValue] | None] | None:
+    """``value`` without the delay, time or date it starts with (up to three words), and that time or
+    date's slot and value: "20분 뒤에 엄마한테 전화하기" → "엄마한테 전화하기"; "내일 우유 사기" → "우유 사기"
+    and the date. A lone number ("two" of "two coffees") is no time."""
+    words = value.split()
+    for length in range(min(3, len(words) - 1), 0, -1):
+        head = " ".join(words[:length])
+        delay = normalise.parse_duration(head)
+        if delay is None and length == 1 and normalise.parse_quantity(head) is not None:
+            continue
+        when = _time_or_date(intent, head)
+        if when is not None or delay is not None:
+            return " ".join(words[length:]), when
+    return None
 
 
 #: words a free-text value read after its lead-in does not end on ("eat lunch at" of "… to eat lunch at 9")
 _DANGLING = frozenset({"at", "on", "by", "in", "for", "from", "and", "then", "please", "so"})
+
+
+def _read_again(spec: DomainSpec, slot: Slot, read: dict[str, Span], utterance: str) -> tuple[SlotValue, Span] | None:
+    """A free-text value read from the words by its lead-in or closing word, where the model's copy
+    falls short; None when the copy stands."""
+    others = [span for other, span in read.items() if other != slot.name]
+    own, found = read.get(slot.name), None
+    if slot.lead_in:
+        said = after_lead_in(slot, others, utterance)
+        if said is not None and _copy_falls_short(slot, own, said, utterance):
+            own = found = said
+    if slot.closed_by:
+        found = through_closing(slot, own, others, utterance) or found
+    value = normalise_slot(spec, slot, found) if found is not None else None
+    return (value, found) if value is not None and found is not None else None
 
 
 def after_lead_in(slot: Slot, copied: list[Span], utterance: str) -> Span | None:
@@ -142,6 +198,51 @@ def after_lead_in(slot: Slot, copied: list[Span], utterance: str) -> Span | None
             end = min(end, at)
     words = _without_dangling(utterance[start:end])
     return Span(words) if words else None
+
+
+def _copy_falls_short(slot: Slot, copied: Span | None, said: Span, utterance: str) -> bool:
+    """The model's copy gives way to the words ``said`` after the lead-in when it is none, a part of
+    them ("pills" of "take my pills"), the lead-in word itself ("about" of "remind me at 6 pm about my
+    dentist appointment"), or words wholly before the lead-in ("set a" of "set a reminder for 8 pm to
+    walk the dog")."""
+    if copied is None:
+        return True
+    text = _without_dangling(copied.text)
+    for lead_in in (word for words in slot.lead_in.values() for word in words):
+        text = text.removeprefix(lead_in + " ")  # "about my" of "about my dentist appointment"
+    at = utterance.find(text)
+    before = at >= 0 and at + len(text) < utterance.find(said.text)
+    return text in said.text or before or any(text in words for words in slot.lead_in.values())
+
+
+#: words that open a sentence rather than a value ("꼭 약 먹으라고 알려 줘", "나한테 …")
+_OPENERS = normalise.FUNCTION_WORDS | {"나", "나한테", "저한테"}
+
+
+def through_closing(slot: Slot, copied: Span | None, others: list[Span], utterance: str) -> Span | None:
+    """A value that ends on the first word with one of ``slot``'s closing endings, where the model's copy
+    stops one word short of it ("택배 찾으러" of "택배 찾으러 가라고 알려 줘"), or is missing, the closing
+    word alone ("가라고") or past it ("려줘" of "알려줘"): then from where the other values' words end.
+    None when the copy stands."""
+    endings = tuple(ending for endings in slot.closed_by.values() for ending in endings)
+    words = list(re.finditer(r"\S+", utterance))
+    closing = next((i for i, word in enumerate(words) if word.group().endswith(endings)), None)
+    if closing is None:
+        return None
+    close_start, close_end = words[closing].start(), words[closing].end()
+    text = copied.text if copied is not None else ""
+    at = _locate(text, utterance) if text.strip() else -1
+    if 0 <= at < close_end and text != words[closing].group():  # a lone closing word is the verb alone
+        copy_end = at + len(text)
+        following = [i for i, word in enumerate(words) if word.start() >= copy_end]
+        short = copy_end <= close_start and following[:1] == [closing]
+        return Span(utterance[at:close_end]) if short else None
+    start = max((found + len(other.text) for other in others
+                 if other.text.strip() and 0 <= (found := _locate(other.text, utterance)) < close_start), default=0)
+    taken = [word.group() for word in words[:closing + 1] if word.start() >= start]
+    while len(taken) > 1 and taken[0] in _OPENERS:
+        taken.pop(0)
+    return Span(" ".join(taken)) if taken else None
 
 
 def _without_dangling(text: str) -> str:
@@ -167,11 +268,20 @@ def _names_an_entity(spec: DomainSpec, words: str) -> bool:
 
 def _with_next_word(span: str, utterance: str) -> str:
     """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter."""
+    following = _next_word(span, utterance)
+    return f"{span} {following}" if following else span
+
+
+def _next_word(span: str, utterance: str) -> str:
     start = _locate(span, utterance)
     if start < 0 or not span.strip():
-        return span
+        return ""
     following = utterance[start + len(span):].split()
-    return f"{span} {following[0]}" if following else span
+    return following[0] if following else ""
+
+
+#: words after a number that make it a length of time
+_UNITS = frozenset("hour hours hr hrs minute minutes min mins second seconds sec secs".split())
 
 
 #: Korean particles a copy may rightly leave out: the word is complete without them

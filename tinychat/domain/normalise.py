@@ -181,18 +181,24 @@ def _ko_duration(compact: str) -> int | None:
 #: words that name nothing on their own: free text made only of these is no value ("add to the list")
 FUNCTION_WORDS = frozenset(
     "a an the to of for on in at and or some any it this that these those my our me us please more "
-    "something stuff things 좀 그거 이거 저거 뭐 거 것".split()
+    "something stuff things uh um 좀 그거 이거 저거 뭐 거 것 "
+    "음 어 아 저기 그 근데 혹시 야 그리고 그러니까 꼭 제발".split()  # Korean fillers and openers
 )
 
 
+#: courtesy said after a request, not part of its free text ("turn on the sprinkler thank you")
+_COURTESY_TAIL = re.compile(r"(?:,? (?:please|thanks|thank you|ok|okay|cheers|alright))+$")
+
+
 def parse_text(span: str) -> str:
-    """Free text as said: lower-case, single spaces, a leading "to "/"that " dropped; "" if it names nothing.
+    """Free text as said: lower-case, single spaces, a leading "to "/"that " and trailing courtesy dropped;
+    "" if it names nothing.
 
     "to call mom" → "call mom": the verb the user asked for, not the infinitive marker.
     Korean is kept as said, particles and all, since they are part of the message, except that
     a quoted command takes its -기 form ("약 먹으라고" → "약 먹기").
     """
-    text = " ".join(span.lower().split()).strip(" .,!?;:\"'")
+    text = _COURTESY_TAIL.sub("", " ".join(span.lower().split()).strip(" .,!?;:\"'"))
     if all(word in FUNCTION_WORDS for word in text.split()):
         return ""
     for lead in ("to ", "that "):

@@ -128,13 +128,16 @@ class Slot(_Strict):
     #: for free text: words that introduce the value ("to" of "remind me at 6 pm to call mom"). When the
     #: model copies none, the words after the first of them are the value. Parsing only: no retraining
     lead_in: dict[str, list[str]] = {}
+    #: for free text: word endings that close the value ("라고" of "약 먹으라고 알려 줘"). A copy that stops
+    #: one word short of the closing word runs on to it; with no copy, the words up to it are the value
+    closed_by: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _catalogue_matches_type(self) -> Slot:
         if (self.type == SlotType.entity) != (self.catalogue is not None):
             raise ValueError("a slot has a catalogue exactly when its type is 'entity'")
-        if self.lead_in and self.type != SlotType.text:
-            raise ValueError("only a free-text slot has lead_in words")
+        if (self.lead_in or self.closed_by) and self.type != SlotType.text:
+            raise ValueError("only a free-text slot has lead_in or closed_by words")
         return self
 
 

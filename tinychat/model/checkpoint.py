@@ -45,7 +45,7 @@ def write_spec(out: Path, spec: DomainSpec) -> None:
 
 
 #: spec fields only the dialogue reads: changing them needs no retraining
-DIALOGUE_FIELDS = ("replies", "prompt", "confirm_unless", "description", "countable", "lead_in")
+DIALOGUE_FIELDS = ("replies", "prompt", "confirm_unless", "description", "countable", "lead_in", "closed_by")
 
 
 def refresh_dialogue_spec(path: Path, spec: DomainSpec) -> None:
