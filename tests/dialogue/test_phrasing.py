@@ -6,6 +6,7 @@ import pytest
 
 from tinychat.dialogue.phrasing import (
     Phrasing,
+    addressed,
     day_words,
     detect_language,
     duration_words,
@@ -98,3 +99,13 @@ def test_delays_said_from_now(text, seconds):
 ])
 def test_a_length_said_anywhere(text, seconds):
     assert duration_in(text) == seconds
+
+
+@pytest.mark.parametrize(("said", "lang", "back"), [
+    ("take my pills", "en", "take your pills"),
+    ("tell mom i'm late and call me", "en", "tell mom you're late and call you"),
+    ("mix the dough", "en", "mix the dough"),
+    ("약 먹기", "ko", "약 먹기"),
+])
+def test_the_users_words_are_said_back_to_them(said, lang, back):
+    assert addressed(said, lang) == back

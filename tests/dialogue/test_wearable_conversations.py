@@ -70,10 +70,21 @@ def test_reminders_said_time_first(watch, converse):
     converse(watch, [
         ("remind me at noon to eat lunch", "reminder_set", "eat lunch at noon"),  # the model copied "eat", "oon"
         ("remind me at 6 pm to call mom", "reminder_set", "call mom at 6 pm"),  # it copied "pm" as the task
-        ("remind me at 9 am to take my pills", "reminder_set", "take my pills at 9 am"),  # "pills"
+        ("remind me at 9 am to take my pills", "reminder_set", "take your pills at 9 am"),  # "pills"
         ("remind me at 8 pm", "reminder_set", "what should i remind you about"),
         ("remind me at 7 pm to call dad", "reminder_set", "call dad at 7 pm"),  # said again: its new time counts
         ("remind me tonight at 8 to call grandma", "reminder_set", "call grandma at 8 pm"),  # not 8 am
+    ])
+
+
+def test_a_reminder_about_a_thing_is_said_back_as_one(watch, converse):
+    converse(watch, [
+        ("remind me about the meeting tomorrow at 9 am", "reminder_set",
+         "i'll remind you about the meeting at 9 am tomorrow"),  # not "remind you to about the meeting"
+        ("remind me at 6 pm about my dentist appointment", "reminder_set",
+         "i'll remind you about your dentist appointment at 6 pm"),
+        ("what are my reminders", "reminder_query",
+         "your reminders: my dentist appointment at 6 pm and the meeting at 9 am tomorrow"),
     ])
 
 

@@ -9,6 +9,7 @@ unsure. What an action *does* is a skill's business (``tinychat.dialogue.skills`
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +44,8 @@ CLARIFY_THRESHOLD = 0.2
 #: a follow-up question is asked at most this many times before the dialogue lets it go
 MAX_ASKS = 2
 _CONTROL = ("confirm", "deny", "cancel", "help", OUT_OF_DOMAIN)
+#: words that pick one of several offered ("the ten minute one", "10분짜리", "5분 거"), not a unit ("one minute")
+_PICK = re.compile(r"\bones?\b(?!\s+(?:minute|hour|second|min|sec|hr))|짜리|(?:^|\s)(?:거|걸|것)(?:\s|$)")
 #: the longest delay ("in 12 hours") turned into a clock time: within it, the next such clock time is the one meant
 MAX_DELAY_S = 12 * 3600
 #: slot types a bare number can answer
@@ -273,7 +276,8 @@ class _Turn:
         """The pick after "which one?" ("the five minute one", "10분짜리", "both"): the skill runs again on
         these words. A new request with what it needs said ("set a timer for 5 minutes") is no pick."""
         sure = action.confidence >= ACT_THRESHOLD
-        if sure and action.intent not in _CONTROL and action.intent != pending.intent and action.slots:
+        new_request = sure and action.intent not in _CONTROL and action.intent != pending.intent and action.slots
+        if new_request and not _PICK.search(self.text.lower()):  # "the ten minute one" may read as a timer
             return None
         outcome = self._outcome(pending.intent, pending.slots)
         return None if outcome.choose else self._turn_for(pending.intent, pending.slots, outcome)

@@ -159,6 +159,19 @@ def day_words(day: date, today: date, lang: str) -> str:
     return f"on {MONTHS[day.month - 1].capitalize()} {day.day}"
 
 
+#: the user's words said back to them: "take my pills" → "take your pills"
+_ADDRESSED = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
+              "im": "you're", "i've": "you've", "i'll": "you'll"}
+
+
+def addressed(text: str, lang: str) -> str:
+    """``text`` the user said about themselves, as the assistant says it back ("call my sister" → "call
+    your sister"); Korean tasks name no person, so they come back as said."""
+    if lang != "en":
+        return text
+    return " ".join(_ADDRESSED.get(word, word) for word in text.split())
+
+
 def moment_words(when: datetime, now: datetime, lang: str) -> str:
     """A due time: "at 7 am tomorrow" / "내일 오전 7시"."""
     clock = time_words(f"{when.hour:02d}:{when.minute:02d}", lang)

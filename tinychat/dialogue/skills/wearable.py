@@ -13,6 +13,7 @@ import yaml
 
 from tinychat.dialogue import scheduler
 from tinychat.dialogue.phrasing import (
+    addressed,
     date_words,
     day_words,
     duration_words,
@@ -174,15 +175,32 @@ def alarm_query(req: Request) -> Outcome:
 
 
 # ------------------------------------------------------------------ reminders
+#: an English task said as a thing rather than a deed: "about the meeting", "my dentist appointment"
+_ABOUT = re.compile(r"^(?:about|of) ")
+_THING_START = re.compile(r"^(?:the|my|a|an|our|his|her|their|this|that)\b")
+
+
+def _topic(task: str, lang: str) -> str | None:
+    """What a reminder is about when its task is a noun phrase ("the meeting"), so the reply says
+    "remind you about the meeting", not "remind you to about the meeting"; None for a deed."""
+    if lang != "en":
+        return None
+    thing = _ABOUT.sub("", task)
+    return thing if thing != task or _THING_START.match(thing) else None
+
+
 def reminder_set(req: Request) -> Outcome:
     if "time" not in req.slots and "date" not in req.slots:
         return Outcome(ask="time")
     due = _due(req)
     when = moment_words(due, req.now, req.lang)
     task = str(req.slots["task"])
+    topic = _topic(task, req.lang)
+    label = topic or task
     reminder = scheduler.schedule(req.db, "reminder", due, req.now, req.lang, intent="reminder_set",
-                                  values={"task": task, "when": when}, label=task, repeat=_repeat(req.text))
-    return Outcome(values={"when": when}, undo={"ids": [reminder]})
+                                  values={"task": label, "when": when}, label=label, repeat=_repeat(req.text))
+    said_back = {"task": addressed(task, req.lang)} | ({"about": addressed(topic, req.lang)} if topic else {})
+    return Outcome(values={"when": when, **said_back}, undo={"ids": [reminder]})
 
 
 def reminder_query(req: Request) -> Outcome:
