@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from tinychat.domain import normalise
+from tinychat.domain import free_text, normalise
 from tinychat.domain.entities import exact_entity, resolve_entity
+from tinychat.domain.free_text import locate
 from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
 
 SlotValue = int | str
@@ -165,91 +166,22 @@ def _leading_when(intent: Intent, value: str) -> tuple[str, tuple[str, SlotValue
     return None
 
 
-#: words a free-text value read after its lead-in does not end on ("eat lunch at" of "… to eat lunch at 9")
-_DANGLING = frozenset({"at", "on", "by", "in", "for", "from", "and", "then", "please", "so"})
-
-
 def _read_again(spec: DomainSpec, slot: Slot, read: dict[str, Span], utterance: str) -> tuple[SlotValue, Span] | None:
     """A free-text value read from the words by its lead-in or closing word, where the model's copy
     falls short; None when the copy stands."""
-    others = [span for other, span in read.items() if other != slot.name]
-    own, found = read.get(slot.name), None
-    if slot.lead_in:
-        said = after_lead_in(slot, others, utterance)
-        if said is not None and _copy_falls_short(slot, own, said, utterance):
+    others = [span.text for other, span in read.items() if other != slot.name]
+    own = read[slot.name].text if slot.name in read else None
+    found = None
+    lead_ins = [word for words in slot.lead_in.values() for word in words]
+    if lead_ins:
+        said = free_text.after_lead_in(lead_ins, others, utterance)
+        if said is not None and free_text.copy_falls_short(lead_ins, own, said, utterance):
             own = found = said
-    if slot.closed_by:
-        found = through_closing(slot, own, others, utterance) or found
-    value = normalise_slot(spec, slot, found) if found is not None else None
-    return (value, found) if value is not None and found is not None else None
-
-
-def after_lead_in(slot: Slot, copied: list[Span], utterance: str) -> Span | None:
-    """The words after the first of ``slot``'s lead-in words, up to where another value's words start:
-    "eat lunch" of "remind me at 9 am to eat lunch", "take my pills" where the model copied "pills"."""
-    lead_ins = "|".join(re.escape(word) for words in slot.lead_in.values() for word in words)
-    match = re.search(rf"(?:^|\s)(?:{lead_ins})\s+(?=\S)", utterance)
-    if match is None:
-        return None
-    start, end = match.end(), len(utterance)
-    for other in copied:
-        at = utterance.find(other.text, start) if other.text.strip() else -1
-        if at >= start:
-            end = min(end, at)
-    words = _without_dangling(utterance[start:end])
-    return Span(words) if words else None
-
-
-def _copy_falls_short(slot: Slot, copied: Span | None, said: Span, utterance: str) -> bool:
-    """The model's copy gives way to the words ``said`` after the lead-in when it is none, a part of
-    them ("pills" of "take my pills"), the lead-in word itself ("about" of "remind me at 6 pm about my
-    dentist appointment"), or words wholly before the lead-in ("set a" of "set a reminder for 8 pm to
-    walk the dog")."""
-    if copied is None:
-        return True
-    text = _without_dangling(copied.text)
-    for lead_in in (word for words in slot.lead_in.values() for word in words):
-        text = text.removeprefix(lead_in + " ")  # "about my" of "about my dentist appointment"
-    at = utterance.find(text)
-    before = at >= 0 and at + len(text) < utterance.find(said.text)
-    return text in said.text or before or any(text in words for words in slot.lead_in.values())
-
-
-#: words that open a sentence rather than a value ("꼭 약 먹으라고 알려 줘", "나한테 …")
-_OPENERS = normalise.FUNCTION_WORDS | {"나", "나한테", "저한테"}
-
-
-def through_closing(slot: Slot, copied: Span | None, others: list[Span], utterance: str) -> Span | None:
-    """A value that ends on the first word with one of ``slot``'s closing endings, where the model's copy
-    stops one word short of it ("택배 찾으러" of "택배 찾으러 가라고 알려 줘"), or is missing, the closing
-    word alone ("가라고") or past it ("려줘" of "알려줘"): then from where the other values' words end.
-    None when the copy stands."""
-    endings = tuple(ending for endings in slot.closed_by.values() for ending in endings)
-    words = list(re.finditer(r"\S+", utterance))
-    closing = next((i for i, word in enumerate(words) if word.group().endswith(endings)), None)
-    if closing is None:
-        return None
-    close_start, close_end = words[closing].start(), words[closing].end()
-    text = copied.text if copied is not None else ""
-    at = _locate(text, utterance) if text.strip() else -1
-    if 0 <= at < close_end and text != words[closing].group():  # a lone closing word is the verb alone
-        copy_end = at + len(text)
-        following = [i for i, word in enumerate(words) if word.start() >= copy_end]
-        short = copy_end <= close_start and following[:1] == [closing]
-        return Span(utterance[at:close_end]) if short else None
-    start = max((found + len(other.text) for other in others
-                 if other.text.strip() and 0 <= (found := _locate(other.text, utterance)) < close_start), default=0)
-    taken = [word.group() for word in words[:closing + 1] if word.start() >= start]
-    while len(taken) > 1 and taken[0] in _OPENERS:
-        taken.pop(0)
-    return Span(" ".join(taken)) if taken else None
-
-
-def _without_dangling(text: str) -> str:
-    words = text.split()
-    while words and words[-1] in _DANGLING:
-        words.pop()
-    return " ".join(words)
+    endings = [ending for endings in slot.closed_by.values() for ending in endings]
+    if endings:
+        found = free_text.through_closing(endings, own, others, utterance) or found
+    value = normalise_slot(spec, slot, Span(found)) if found is not None else None
+    return (value, Span(found)) if value is not None and found is not None else None
 
 
 def _time_or_date(intent: Intent, words: str) -> tuple[str, SlotValue] | None:
@@ -273,7 +205,7 @@ def _with_next_word(span: str, utterance: str) -> str:
 
 
 def _next_word(span: str, utterance: str) -> str:
-    start = _locate(span, utterance)
+    start = locate(span, utterance)
     if start < 0 or not span.strip():
         return ""
     following = utterance[start + len(span):].split()
@@ -296,7 +228,7 @@ _QUOTE_TAILS = ("라고", "이라고")
 def snap_to_words(span: Span, utterance: str, free_text: bool = False) -> Span:
     """Widen a copied span to the whole words it cuts, unless what it leaves out is a Korean particle
     (for ``free_text``, a quotation ending is no particle: it makes a quoted command)."""
-    start = _locate(span.text, utterance)
+    start = locate(span.text, utterance)
     if start < 0 or not span.text.strip():
         return span
     end = start + len(span.text)
@@ -315,12 +247,12 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
     """``span`` without a head or tail it shares with another slot's copy: in "내일 우유 사라고" the task
     copied as "일 우유 사라고" starts inside the date's "내일", and the task is "우유 사라고". A copy that
     holds another whole ("call mom at 6") keeps it; one inside another ("pm" of "6 pm") is nothing."""
-    start = _locate(span.text, utterance)
+    start = locate(span.text, utterance)
     if start < 0:
         return span
     end = start + len(span.text)
     for other in others:
-        other_start = _locate(other.text, utterance)
+        other_start = locate(other.text, utterance)
         if other_start < 0 or not other.text.strip():
             continue
         other_end = other_start + len(other.text)
@@ -331,18 +263,6 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
         elif start < other_start < end < other_end:
             end = other_start
     return Span(utterance[start:end].strip())
-
-
-def _locate(span: str, utterance: str) -> int:
-    """Where the copy came from: a whole-word occurrence first ("두" of "두부 두 모" is the second)."""
-    first = utterance.find(span)
-    start = first
-    while start >= 0:
-        end = start + len(span)
-        if (start == 0 or utterance[start - 1].isspace()) and (end == len(utterance) or utterance[end].isspace()):
-            return start
-        start = utterance.find(span, start + 1)
-    return first
 
 
 def _latin_letter(ch: str) -> bool:

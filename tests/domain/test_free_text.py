@@ -1,0 +1,30 @@
+"""Free-text values read around a lead-in or closing word, on plain text (resolve_action decides when)."""
+
+from tinychat.domain.free_text import after_lead_in, copy_falls_short, locate, through_closing, without_dangling
+
+
+def test_the_words_after_a_lead_in_stop_where_another_value_starts():
+    said = "remind me to eat lunch at noon"
+    assert after_lead_in(["to"], ["noon"], said) == "eat lunch"  # "at" dangles
+    assert after_lead_in(["to"], [], "remind me at noon") is None
+
+
+def test_a_copy_falls_short_when_it_is_a_part_the_lead_in_or_before_it():
+    said = "set a reminder for 8 pm to walk the dog"
+    assert copy_falls_short(["to"], "set a", "walk the dog", said)
+    assert copy_falls_short(["to"], "dog", "walk the dog", said)
+    assert copy_falls_short(["to", "about"], "about", "my pills", "remind me about my pills")
+    assert not copy_falls_short(["to"], "walk the dog at eight", "walk the dog", said)
+
+
+def test_a_value_runs_to_its_closing_word():
+    said = "오후 3시에 택배 찾으러 가라고 알려줘"
+    assert through_closing(["라고"], "택배 찾으러", ["오후 3시"], said) == "택배 찾으러 가라고"
+    assert through_closing(["라고"], None, ["오후 3시"], said) == "택배 찾으러 가라고"
+    assert through_closing(["라고"], "택배 찾으러 가라고", ["오후 3시"], said) is None  # the copy stands
+    assert through_closing(["라고"], None, [], "remind me to call mom") is None
+
+
+def test_helpers():
+    assert without_dangling("eat lunch at") == "eat lunch"
+    assert locate("두", "두부 두 모") == 3
