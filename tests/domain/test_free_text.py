@@ -14,7 +14,9 @@ def test_a_copy_falls_short_when_it_is_a_part_the_lead_in_or_before_it():
     assert copy_falls_short(["to"], "set a", "walk the dog", said)
     assert copy_falls_short(["to"], "dog", "walk the dog", said)
     assert copy_falls_short(["to", "about"], "about", "my pills", "remind me about my pills")
+    assert copy_falls_short(["to", "about"], "me about the meeting", "the meeting", "remind me about the meeting")
     assert not copy_falls_short(["to"], "walk the dog at eight", "walk the dog", said)
+    assert not copy_falls_short(["to"], "go to the gym", "the gym", "go to the gym reminder")
 
 
 def test_a_value_runs_to_its_closing_word():

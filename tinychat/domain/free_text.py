@@ -53,8 +53,10 @@ def copy_falls_short(lead_ins: list[str], copied: str | None, said: str, utteran
     if copied is None:
         return True
     text = without_dangling(copied)
-    for lead_in in lead_ins:
-        text = text.removeprefix(lead_in + " ")  # "about my" of "about my dentist appointment"
+    for lead_in in lead_ins:  # "about my" of "about my dentist appointment", "me about the meeting"
+        head, found, tail = f" {text} ".partition(f" {lead_in} ")
+        if found and tail.strip() and all(word in FUNCTION_WORDS for word in head.split()):
+            text = tail.strip()
     at = utterance.find(text)
     before = at >= 0 and at + len(text) < utterance.find(said)
     return text in said or before or text in lead_ins
