@@ -85,6 +85,8 @@ def test_a_reminder_about_a_thing_is_said_back_as_one(watch, converse):
          "i'll remind you about your dentist appointment at 6 pm"),
         ("what are my reminders", "reminder_query",
          "your reminders: my dentist appointment at 6 pm and the meeting at 9 am tomorrow"),
+        ("don't let me forget my keys", "reminder_set", "when should i remind you"),
+        ("tomorrow at 8", "reminder_set", "i'll remind you about your keys at 8 am tomorrow"),  # not an alarm
     ])
 
 

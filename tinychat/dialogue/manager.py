@@ -29,7 +29,7 @@ from tinychat.dialogue.phrasing import (
 from tinychat.dialogue.replies import Replies
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.turn import ActionSummary, Turn
-from tinychat.dialogue.when import delay_in, resolve_date
+from tinychat.dialogue.when import delay_in, resolve_date, says_only_a_moment
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, SlotValue, Span, normalise_slot
 from tinychat.domain.entities import find_entity, resolve_entity
 from tinychat.domain.spec import DomainSpec, Slot, SlotType
@@ -194,6 +194,9 @@ class _Turn:
         if value is not None:  # an answer that says more of the same request ("at 9 am to take my pills") adds it
             said_more = action.slots if action.intent == pending.intent else {}
             return self._proceed(pending.intent, {**pending.slots, **said_more, slot.name: value})
+        moment = self._moment_answer(slot, action, pending.intent)
+        if moment:  # "tomorrow at 9" answering "when?", read as an alarm
+            return self._proceed(pending.intent, {**pending.slots, **moment})
         if action.intent not in _CONTROL and action.confidence >= ACT_THRESHOLD:
             return None  # a new request: the question lapses
         if pending.asks >= MAX_ASKS:
@@ -201,6 +204,15 @@ class _Turn:
         question = self.m.replies.dialogue("reask", self.lang, question=self._question(slot, pending.intent))
         self.context.pending = Pending("slot", pending.intent, pending.slots, slot.name, question, pending.asks + 1)
         return self._reply(question, ActionSummary(intent=pending.intent, slots=pending.slots))
+
+    def _moment_answer(self, slot: Slot, action: Action, intent: str) -> dict[str, SlotValue]:
+        """The time and date an answer to "when?" says, when it says nothing else ("tomorrow at 9"),
+        whichever intent the model read it as; empty otherwise."""
+        if slot.type not in (SlotType.time, SlotType.date) or not says_only_a_moment(self.text):
+            return {}
+        wanted = {s.name for s in self.spec.intent(intent).slots if s.type in (SlotType.time, SlotType.date)}
+        moment = {name: value for name, value in action.slots.items() if name in wanted}
+        return moment if slot.name in moment else {}
 
     def _answer_value(self, slot: Slot, action: Action, intent: str) -> SlotValue | None:
         """The answer as the slot's value, unless it is plainly a new request ("I used an egg")."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from tinychat.domain.normalise import parse_duration
+from tinychat.domain.normalise import parse_date, parse_duration, parse_time
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.domain.when import WEEKDAYS
 
@@ -89,3 +89,17 @@ def _first_duration(phrases: Iterable[str]) -> int | None:
         if seconds:
             return seconds
     return None
+
+
+#: words that only help say a moment ("at", "next", "in the morning", "오후", "에")
+_MOMENT_WORDS = frozenset("at on in the this next by around about morning afternoon evening night tonight "
+                          "oclock o'clock half past quarter to am pm a m p m please 에 쯤 오전 오후 아침 저녁 밤 "
+                          "다음 주 이번 반".split())
+
+
+def says_only_a_moment(text: str) -> bool:
+    """Whether every word of ``text`` helps say a time or a day ("tomorrow at 9", "내일 9시에"): an
+    answer to "when?", not a new request, however the model read it."""
+    words = normalise_utterance(text).split()
+    return bool(words) and all(word in _MOMENT_WORDS or parse_time(word) is not None or parse_date(word) is not None
+                               for word in words)
