@@ -170,6 +170,13 @@ def test_a_time_said_as_a_delay(watch, clock, converse):
     assert len(watch.poll_events()) == 2
 
 
+def test_a_delay_said_after_the_task_is_no_part_of_it(watch, converse):
+    converse(watch, [
+        ("remind me to check the oven in 10 minutes", "reminder_set", "remind you to check the oven at 2:10 pm."),
+        ("remind me to call mom an hour from now", "reminder_set", "remind you to call mom at 3 pm."),
+    ])
+
+
 def test_a_delay_too_long_for_a_clock_time_is_asked_about(watch, converse):
     converse(watch, [("remind me in 20 hours to water the plants", "reminder_set", "when should i remind you")])
 

@@ -178,7 +178,13 @@ def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, 
      ("reminder_set task=[20분 뒤에 엄마한테 전화하라고]", "20분 뒤에 엄마한테 전화하라고 알려 줘",
       {"task": "엄마한테 전화하기"}),  # the delay said first is no part of the task
      ("reminder_set task=[내일 우유 사라고]", "내일 우유 사라고 알려 줘", {"task": "우유 사기", "date": "tomorrow"}),
-     ("reminder_set task=[two coffees]", "remind me about two coffees", {"task": "two coffees"})],  # a count
+     ("reminder_set task=[two coffees]", "remind me about two coffees", {"task": "two coffees"}),  # a count
+     ("reminder_set task=[check the oven in 10 minutes]", "remind me to check the oven in 10 minutes",
+      {"task": "check the oven"}),  # the delay said last: the dialogue reads it
+     ("reminder_set task=[call mom an hour from now]", "remind me to call mom an hour from now", {"task": "call mom"}),
+     ("reminder_set task=[meditate for 10 minutes]", "remind me to meditate for 10 minutes",
+      {"task": "meditate for 10 minutes"}),  # how long is part of the task
+     ("reminder_set task=[check in with sam]", "remind me to check in with sam", {"task": "check in with sam"})],
 )
 def test_a_quoted_task_runs_to_its_closing_word(target, utterance, slots):
     from tinychat.domain.action import resolve_action

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from tinychat.domain import free_text, normalise
 from tinychat.domain.entities import exact_entity, resolve_entity
 from tinychat.domain.free_text import locate
+from tinychat.domain.normalise import DURATION_UNITS
 from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
 
 SlotValue = int | str
@@ -80,14 +81,36 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     whole words, so a copy cut short ("clean the gut") still names what was said; free text keeps
     out of other slots' words, a free-text copy that is wholly a time or date is that slot, and a
     slot with ``lead_in`` words takes the words after them when its copy is missing or a part, and one
-    with ``closed_by`` endings runs on to its closing word when the copy stops short of it.
+    with ``closed_by`` endings runs on to its closing word when the copy stops short of it. Free text
+    then gives up the moment said with it (``_MOMENTS_IN_TEXT``).
     """
     intent_name, raw_slots = parse_target(target)
     if intent_name not in spec.intent_names:
         return Action(text=text, intent=OUT_OF_DOMAIN, confidence=confidence)
     intent = spec.intent(intent_name)
+    slots, read = _read_copies(spec, intent, raw_slots, utterance)
+    for slot in intent.slots:
+        if utterance is not None and (slot.lead_in or slot.closed_by):
+            reread = _read_again(spec, slot, read, utterance)
+            if reread is not None:
+                slots[slot.name], read[slot.name] = reread
+        for cut_moment in _MOMENTS_IN_TEXT if slot.type == SlotType.text else ():
+            value = slots.get(slot.name)
+            cut = cut_moment(intent, value, set(slots)) if isinstance(value, str) else None
+            if cut is not None:
+                slots[slot.name] = cut[0]
+                if cut[1] is not None and cut[1][0] not in slots:
+                    slots[cut[1][0]] = cut[1][1]
+    if utterance is not None:
+        _time_said_at(intent, slots, read, utterance)
+    return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+
+
+def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
+                 utterance: str | None) -> tuple[dict[str, SlotValue], dict[str, Span]]:
+    """Each copied value normalised by its slot's type, and the words it was read from."""
     slots: dict[str, SlotValue] = {}
-    read: dict[str, Span] = {}  # the words each value was read from
+    read: dict[str, Span] = {}
     for name, raw in raw_slots.items():
         try:
             slot = intent.slot(name)
@@ -99,7 +122,7 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
-        if slot.type == SlotType.time and utterance is not None and _next_word(raw.text, utterance) in _UNITS:
+        if slot.type == SlotType.time and utterance is not None and _next_word(raw.text, utterance) in DURATION_UNITS:
             continue  # "20" of "in 20 hours" is a delay, not 8 pm
         when = _time_or_date(intent, raw.text) if slot.type == SlotType.text else None
         if when is not None:  # "noon" copied as the task of "remind me at noon to eat lunch" is the time
@@ -111,27 +134,59 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
             value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
         if value is not None:
             slots[name], read[name] = value, raw
-    for slot in intent.slots:
-        if utterance is not None and (slot.lead_in or slot.closed_by):
-            reread = _read_again(spec, slot, read, utterance)
-            if reread is not None:
-                slots[slot.name], read[slot.name] = reread
-        value = slots.get(slot.name)
-        if slot.type == SlotType.text and isinstance(value, str) and " at " in value:
-            head, _, tail = value.rpartition(" at ")  # "eat lunch at noon", the time copied with the task
-            when = _time_or_date(intent, tail)
-            if when is not None and when[0] not in slots:
-                slots[slot.name], slots[when[0]] = head, when[1]
-        value = slots.get(slot.name)
-        if slot.type == SlotType.text and isinstance(value, str):
-            lead = _leading_when(intent, value)
-            if lead is not None:  # "20분 뒤에 엄마한테 전화하기": the delay is no part of the task
-                slots[slot.name] = lead[0]
-                if lead[1] is not None and lead[1][0] not in slots:
-                    slots[lead[1][0]] = lead[1][1]
-    if utterance is not None:
-        _time_said_at(intent, slots, read, utterance)
-    return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
+    return slots, read
+
+
+#: free text without the moment said with it, and the time or date slot and value that moment fills
+#: (None for a delay, which the dialogue reads from the utterance)
+_Cut = tuple[str, tuple[str, SlotValue] | None]
+
+
+def _time_said_after(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
+    """"eat lunch at noon" → "eat lunch" and 12:00, while the time slot is empty ("meet john at 6" stays
+    whole when the time was said elsewhere); "pick up the kids at school" is no time."""
+    head, at, tail = value.rpartition(" at ")
+    when = _time_or_date(intent, tail) if at else None
+    return (head, when) if when is not None and when[0] not in filled else None
+
+
+def _moment_said_first(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
+    """The delay, time or date ``value`` starts with (up to three words) cut off: "20분 뒤에 엄마한테
+    전화하기" → "엄마한테 전화하기"; "내일 우유 사기" → "우유 사기" and the date. A lone number ("two" of
+    "two coffees") is no time."""
+    words = value.split()
+    for length in range(min(3, len(words) - 1), 0, -1):
+        head = " ".join(words[:length])
+        delay = normalise.parse_duration(head)
+        if delay is None and length == 1 and normalise.parse_quantity(head) is not None:
+            continue
+        when = _time_or_date(intent, head)
+        if when is not None or delay is not None:
+            return " ".join(words[length:]), when
+    return None
+
+
+def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
+    """A delay ``value`` ends on cut off: "check the oven in 10 minutes", "call mom an hour from now" →
+    "check the oven", "call mom". The dialogue reads the delay from the whole utterance."""
+    words = value.split()
+    for size in range(min(_DELAY_WORDS, len(words) - 1), 0, -1):
+        head, tail = words[:-size], words[-size:]
+        if tail[-2:] == ["from", "now"]:
+            length = tail[:-2]
+        elif len(tail) > 1 and tail[0] == "in":
+            length = tail[1:]
+        else:
+            continue
+        if length and normalise.parse_duration(" ".join(length)):
+            return " ".join(head), None
+    return None
+
+
+#: how free text gives up a moment said with it, in order
+_MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _delay_said_last)
+#: the most words a delay and its "in" or "from now" take ("in an hour and a half")
+_DELAY_WORDS = 6
 
 
 def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, Span], utterance: str) -> None:
@@ -148,22 +203,6 @@ def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, S
             if value is not None and not any(said in span.text or span.text in said for span in read.values()):
                 slots[empty[0]] = value
                 return
-
-
-def _leading_when(intent: Intent, value: str) -> tuple[str, tuple[str, SlotValue] | None] | None:
-    """``value`` without the delay, time or date it starts with (up to three words), and that time or
-    date's slot and value: "20분 뒤에 엄마한테 전화하기" → "엄마한테 전화하기"; "내일 우유 사기" → "우유 사기"
-    and the date. A lone number ("two" of "two coffees") is no time."""
-    words = value.split()
-    for length in range(min(3, len(words) - 1), 0, -1):
-        head = " ".join(words[:length])
-        delay = normalise.parse_duration(head)
-        if delay is None and length == 1 and normalise.parse_quantity(head) is not None:
-            continue
-        when = _time_or_date(intent, head)
-        if when is not None or delay is not None:
-            return " ".join(words[length:]), when
-    return None
 
 
 def _read_again(spec: DomainSpec, slot: Slot, read: dict[str, Span], utterance: str) -> tuple[SlotValue, Span] | None:
@@ -212,8 +251,6 @@ def _next_word(span: str, utterance: str) -> str:
     return following[0] if following else ""
 
 
-#: words after a number that make it a length of time
-_UNITS = frozenset("hour hours hr hrs minute minutes min mins second seconds sec secs".split())
 
 
 #: Korean particles a copy may rightly leave out: the word is complete without them

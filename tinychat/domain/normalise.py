@@ -93,6 +93,9 @@ _EN_UNIT_SECONDS = {
     **dict.fromkeys(["minute", "minutes", "min", "mins", "m"], 60),
     **dict.fromkeys(["second", "seconds", "sec", "secs", "s"], 1),
 }
+#: words after a number that make it a length of time ("in 20 hours"); not the single letters, since
+#: "7 p m" is a clock time
+DURATION_UNITS = frozenset(word for word in _EN_UNIT_SECONDS if len(word) > 1)
 _EN_DURATION_FILLERS = frozenset("for about around another in just only roughly approximately".split())
 _HALF = Fraction(1, 2)
 _KO_DURATION = re.compile(
