@@ -178,6 +178,12 @@ def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, 
      ("reminder_set task=[20분 뒤에 엄마한테 전화하라고]", "20분 뒤에 엄마한테 전화하라고 알려 줘",
       {"task": "엄마한테 전화하기"}),  # the delay said first is no part of the task
      ("reminder_set task=[내일 우유 사라고]", "내일 우유 사라고 알려 줘", {"task": "우유 사기", "date": "tomorrow"}),
+     ("reminder_set time=[한 시간] task=[라고 알려]", "한 시간 뒤에 약 먹으라고 알려 줘",
+      {"task": "약 먹기"}),  # a copy from inside the closing word; "한 시간" is a delay, no clock time
+     ("reminder_set date=[오늘] task=[고 알려 ]", "오늘 지갑 챙기라고 알려 줘",
+      {"date": "today", "task": "지갑 챙기기"}),
+     ("reminder_set date=[내일] task=[갑 챙기라고]", "내일 지갑 챙기라고 알려 줘",
+      {"date": "tomorrow", "task": "지갑 챙기기"}),  # a syllable cut off the first word
      ("reminder_set task=[two coffees]", "remind me about two coffees", {"task": "two coffees"}),  # a count
      ("reminder_set task=[check the oven in 10 minutes]", "remind me to check the oven in 10 minutes",
       {"task": "check the oven"}),  # the delay said last: the dialogue reads it

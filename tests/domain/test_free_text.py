@@ -1,6 +1,15 @@
 """Free-text values read around a lead-in or closing word, on plain text (resolve_action decides when)."""
 
-from tinychat.domain.free_text import after_lead_in, copy_falls_short, locate, through_closing, without_dangling
+import pytest
+
+from tinychat.domain.free_text import (
+    after_lead_in,
+    copy_falls_short,
+    locate,
+    through_closing,
+    with_cut_syllable,
+    without_dangling,
+)
 
 
 def test_the_words_after_a_lead_in_stop_where_another_value_starts():
@@ -30,3 +39,13 @@ def test_a_value_runs_to_its_closing_word():
 def test_helpers():
     assert without_dangling("eat lunch at") == "eat lunch"
     assert locate("두", "두부 두 모") == 3
+
+
+@pytest.mark.parametrize(("copy", "others", "utterance", "read"), [
+    ("갑 챙기라고", ["내일"], "내일 지갑 챙기라고 알려 줘", "지갑 챙기라고"),
+    ("일 우유 사라고", ["내"], "내일 우유 사라고 알려 줘", "일 우유 사라고"),  # the date holds "내"
+    ("유 사라고", [], "내일우유 사라고 알려 줘", "유 사라고"),  # more than a syllable is missing
+    ("take my pills", [], "remind me to take my pills", "take my pills"),
+])
+def test_a_syllable_cut_off_a_korean_copy_is_taken_back(copy, others, utterance, read):
+    assert with_cut_syllable(copy, others, utterance) == read

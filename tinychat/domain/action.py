@@ -118,7 +118,9 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
             continue
         if utterance is not None:
             if slot.type == SlotType.text:
-                raw = outside_of(raw, [span for other, span in raw_slots.items() if other != name], utterance)
+                others = [span for other, span in raw_slots.items() if other != name]
+                raw = outside_of(raw, others, utterance)
+                raw = Span(free_text.with_cut_syllable(raw.text, [span.text for span in others], utterance))
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name

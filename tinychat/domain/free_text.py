@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from tinychat.domain.hangul import is_syllable
 from tinychat.domain.normalise import FUNCTION_WORDS
 
 #: words a free-text value read after its lead-in does not end on ("eat lunch at" of "… to eat lunch at 9")
@@ -27,6 +28,21 @@ def locate(copy: str, utterance: str) -> int:
             return start
         start = utterance.find(copy, start + 1)
     return first
+
+
+def with_cut_syllable(copy: str, others: list[str], utterance: str) -> str:
+    """A Korean copy that starts one syllable into a word takes it back ("갑 챙기라고" of "지갑 챙기라고"),
+    unless another value's words hold it ("일 우유 사라고" of "내일", the date)."""
+    at = locate(copy, utterance) if copy.strip() else -1
+    if at < 1 or not (is_syllable(utterance[at]) and is_syllable(utterance[at - 1])):
+        return copy
+    if at >= 2 and not utterance[at - 2].isspace():
+        return copy  # more than a syllable is missing: too little to tell it from a run of squashed words
+    for other in others:
+        found = locate(other, utterance) if other.strip() else -1
+        if 0 <= found < at <= found + len(other):
+            return copy
+    return utterance[at - 1 : at + len(copy)]
 
 
 def after_lead_in(lead_ins: list[str], others: list[str], utterance: str) -> str | None:
@@ -65,7 +81,8 @@ def copy_falls_short(lead_ins: list[str], copied: str | None, said: str, utteran
 def through_closing(endings: list[str], copied: str | None, others: list[str], utterance: str) -> str | None:
     """A value that ends on the first word with one of the closing ``endings``, where the model's copy
     stops one word short of it ("택배 찾으러" of "택배 찾으러 가라고 알려 줘"), or is missing, the closing
-    word alone ("가라고") or past it ("려줘" of "알려줘"): then from where the other values' words end.
+    word alone ("가라고") or starts in it or past it ("라고 알려", "려줘" of "알려줘"): then from where the
+    other values' words end.
     None when the copy stands."""
     words = list(re.finditer(r"\S+", utterance))
     closing = next((i for i, word in enumerate(words) if word.group().endswith(tuple(endings))), None)
@@ -74,7 +91,7 @@ def through_closing(endings: list[str], copied: str | None, others: list[str], u
     close_start, close_end = words[closing].start(), words[closing].end()
     text = copied or ""
     at = locate(text, utterance) if text.strip() else -1
-    if 0 <= at < close_end and text != words[closing].group():  # a lone closing word is the verb alone
+    if 0 <= at < close_start:  # a copy from inside the closing word ("라고 알려") is past it
         copy_end = at + len(text)
         following = [i for i, word in enumerate(words) if word.start() >= copy_end]
         short = copy_end <= close_start and following[:1] == [closing]
