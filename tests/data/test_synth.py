@@ -50,6 +50,25 @@ def test_test_split_uses_only_held_out_templates(builder):
     assert unseen > 0.7
 
 
+def test_an_idiom_is_never_held_out():
+    """"scratch that" falls in the held-out seventh by hash, but an idiom cannot be generalised to."""
+    import hashlib
+
+    from tinychat.data.synth import HOLDOUT_EVERY, _held_out
+
+    assert int(hashlib.sha1(b"scratch that").hexdigest(), 16) % HOLDOUT_EVERY == 0
+    assert not _held_out("scratch that")
+    assert _held_out("(set|create) a reminder (in|for) (10|fifteen|30) minutes (from now |)to {task}")
+
+
+def test_the_test_split_leaves_out_an_intent_with_nothing_held_out():
+    builder = CorpusBuilder(builtin_spec("wearable"))
+    assert not builder._pools[("timer_query", "ko")].test
+    test = builder.build(3000, seed=3, split="test")
+    assert not [e for e in test if e.intent == "timer_query" and e.lang == "ko"]
+    assert [e for e in test if e.intent == "timer_query" and e.lang == "en"]
+
+
 def test_noise_never_breaks_spans():
     spec = builtin_spec("wearable")
     corpus = CorpusBuilder(spec).build(3000, seed=4)
