@@ -151,6 +151,7 @@ def test_a_copy_inside_another_is_nothing():
      ("reminder_set time=[8 pm] task=[set a]", "set a reminder for 8 pm to walk the dog",
       {"time": "20:00", "task": "walk the dog"}),  # the copy lies before the lead-in
      ("reminder_set task=[go to the gym]", "go to the gym reminder", {"task": "go to the gym"}),  # "to" inside it
+     ("reminder_set task=[ee]", "i need to remember to email john", {"task": "email john"}),  # "to" again
      ("reminder_cancel", "cancel my reminder to call mom", {})],  # only reminder_set's task has a lead-in
 )
 def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, slots):
@@ -230,3 +231,13 @@ def test_polite_korean_answers_name_the_item(words, entity):
     from tinychat.domain.entities import resolve_entity
 
     assert resolve_entity(builtin_spec("fridge").catalogues["food"], words) == entity
+
+
+@pytest.mark.parametrize(("target", "utterance", "slots"), [
+    ("timer_set duration_s=[twenty five]", "uh set a twenty five minute timer for the pasta", {"duration_s": 1500}),
+    ("timer_set duration_s=[5]", "set a 5 timer", {}),  # no unit said: no length
+])
+def test_a_length_copied_without_its_unit_takes_the_unit_after_it(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots

@@ -132,8 +132,8 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
                 slots[when[0]], read[when[0]] = when[1], raw
             continue
         value = normalise_slot(spec, slot, raw)
-        if value is None and slot.type == SlotType.quantity and utterance is not None:
-            value = normalise.parse_quantity(_with_next_word(raw.text, utterance))
+        if value is None and slot.type in _COUNTED and utterance is not None:  # "네" of "네 팩", "twenty five" minutes
+            value = normalise_slot(spec, slot, Span(_with_next_word(raw.text, utterance)))
         if value is not None:
             slots[name], read[name] = value, raw
     return slots, read
@@ -239,8 +239,13 @@ def _names_an_entity(spec: DomainSpec, words: str) -> bool:
     return any(exact_entity(catalogue, words) for catalogue in spec.catalogues.values())
 
 
+#: slot types whose copy may stop before the word that counts it: a counter or a unit
+_COUNTED = (SlotType.quantity, SlotType.duration)
+
+
 def _with_next_word(span: str, utterance: str) -> str:
-    """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter."""
+    """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter,
+    a length its unit ("twenty five" of "a twenty five minute timer")."""
     following = _next_word(span, utterance)
     return f"{span} {following}" if following else span
 

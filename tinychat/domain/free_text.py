@@ -52,7 +52,8 @@ def after_lead_in(lead_ins: list[str], others: list[str], utterance: str) -> str
     match = re.search(rf"(?:^|\s)(?:{pattern})\s+(?=\S)", utterance)
     if match is None:
         return None
-    start, end = match.end(), len(utterance)
+    again = re.match(rf"remember\s+(?:{pattern})\s+(?=\S)", utterance[match.end():])
+    start, end = match.end() + (again.end() if again else 0), len(utterance)  # "i need to remember to …"
     for other in others:
         at = utterance.find(other, start) if other.strip() else -1
         if at >= start:
