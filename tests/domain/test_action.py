@@ -152,6 +152,8 @@ def test_a_copy_inside_another_is_nothing():
       {"time": "20:00", "task": "walk the dog"}),  # the copy lies before the lead-in
      ("reminder_set task=[go to the gym]", "go to the gym reminder", {"task": "go to the gym"}),  # "to" inside it
      ("reminder_set task=[ee]", "i need to remember to email john", {"task": "email john"}),  # "to" again
+     ("reminder_set task=[five minutes to t]", "remind me in five minutes to turn off the stove",
+      {"task": "turn off the stove"}),  # the delay cut first, the rest is the lead-in and a part
      ("reminder_cancel", "cancel my reminder to call mom", {})],  # only reminder_set's task has a lead-in
 )
 def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, slots):

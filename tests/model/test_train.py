@@ -43,3 +43,27 @@ def test_scoring_the_target_positions_alone_is_the_full_loss():
     scored = labels[:, 1:] != -100
     target_only = F.cross_entropy(model.lm_head(model.hidden_states(ids)[:, :-1][scored]), labels[:, 1:][scored])
     assert np.isclose(full.item(), target_only.item(), rtol=1e-6)
+
+
+def test_the_moving_average_weighs_recent_steps_most():
+    from tinychat.model.train import MovingAverage
+
+    average = MovingAverage(0.9)
+    average.update({"w": torch.zeros(3)})  # the first step's weights start it
+    for _ in range(10):
+        average.update({"w": torch.ones(3)})
+    assert torch.allclose(average.weights["w"], torch.full((3,), 1 - 0.9**10))
+
+
+def test_training_saves_the_averaged_weights(tmp_path):
+    from tinychat.domain.builtin import builtin_spec
+    from tinychat.model.checkpoint import load_model_dir
+    from tinychat.model.train import MICRO, train
+
+    spec = builtin_spec("wearable")
+    quiet = {"progress": lambda line: None}
+    train(spec, tmp_path / "last", MICRO, **quiet)
+    train(spec, tmp_path / "averaged", MICRO.model_copy(update={"ema_decay": 0.5}), **quiet)
+    last, averaged = load_model_dir(tmp_path / "last")[1], load_model_dir(tmp_path / "averaged")[1]
+    assert last.keys() == averaged.keys()
+    assert any(not np.allclose(last[name], averaged[name]) for name in last)

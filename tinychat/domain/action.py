@@ -90,17 +90,14 @@ def resolve_action(spec: DomainSpec, target: str, text: str = "", confidence: fl
     intent = spec.intent(intent_name)
     slots, read = _read_copies(spec, intent, raw_slots, utterance)
     for slot in intent.slots:
+        if slot.type != SlotType.text:
+            continue
+        _cut_moments(intent, slot.name, slots, read)
         if utterance is not None and (slot.lead_in or slot.closed_by):
             reread = _read_again(spec, slot, read, utterance)
             if reread is not None:
                 slots[slot.name], read[slot.name] = reread
-        for cut_moment in _MOMENTS_IN_TEXT if slot.type == SlotType.text else ():
-            value = slots.get(slot.name)
-            cut = cut_moment(intent, value, set(slots)) if isinstance(value, str) else None
-            if cut is not None:
-                slots[slot.name] = cut[0]
-                if cut[1] is not None and cut[1][0] not in slots:
-                    slots[cut[1][0]] = cut[1][1]
+                _cut_moments(intent, slot.name, slots, read)
     if utterance is not None:
         _time_said_at(intent, slots, read, utterance)
     return Action(text=text, intent=intent_name, slots=slots, confidence=confidence)
@@ -183,6 +180,26 @@ def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | Non
         if length and normalise.parse_duration(" ".join(length)):
             return " ".join(head), None
     return None
+
+
+def _cut_moments(intent: Intent, name: str, slots: dict[str, SlotValue], read: dict[str, Span]) -> None:
+    """Free text without the moment said with it, filling the empty time or date slot it names. The
+    words it was read from lose the moment too, so a lead-in reading judges the rest: "five minutes
+    to t" → "to turn", which gives way to "turn off the stove"."""
+    for cut_moment in _MOMENTS_IN_TEXT:
+        value, filled = slots.get(name), set(slots)
+        cut = cut_moment(intent, value, filled) if isinstance(value, str) else None
+        if cut is None:
+            continue
+        slots[name] = cut[0]
+        said = cut_moment(intent, read[name].text, filled) if name in read else None
+        if said is not None:
+            moment = read[name].text.replace(said[0], "", 1).strip()
+            read[name] = Span(said[0])
+        if cut[1] is not None and cut[1][0] not in slots:
+            slots[cut[1][0]] = cut[1][1]
+            if said is not None:
+                read[cut[1][0]] = Span(moment)
 
 
 #: how free text gives up a moment said with it, in order

@@ -43,6 +43,9 @@ class TrainConfig(BaseModel):
     learning_rate: float = 3e-3
     warmup_steps: int = 100
     weight_decay: float = 0.05
+    #: save an exponential moving average of the weights after warm-up instead of the last step's
+    #: (None: the last step's); 0.998 averages about the last 500 steps
+    ema_decay: float | None = Field(default=0.998, gt=0, lt=1)
     threads: int | None = None
     device: str = "auto"
 
@@ -61,7 +64,7 @@ class TrainConfig(BaseModel):
 #: tiny settings for tests of the training path: seconds, not minutes
 MICRO = TrainConfig(corpus_size=600, test_size=50, vocab_size=400, hidden_size=32, intermediate_size=64,
                     num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1, steps=20, batch_size=16,
-                    warmup_steps=2)
+                    warmup_steps=2, ema_decay=None)
 
 Progress = Callable[[str], None]
 
@@ -106,6 +109,7 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
     )
     rng = random.Random(config.seed)
     loss_avg = None
+    average = MovingAverage(config.ema_decay) if config.ema_decay is not None else None
     for step in range(1, config.steps + 1):
         lr = _learning_rate(config, step)
         for group in optimiser.param_groups:
@@ -121,6 +125,8 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
+        if average is not None and step >= config.warmup_steps:
+            average.update(model.state_dict())
         loss_avg = loss.item() if loss_avg is None else 0.95 * loss_avg + 0.05 * loss.item()
         if step % 50 == 0 or step == config.steps:
             elapsed = time.time() - started
@@ -128,7 +134,8 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
             say(f"step {step}/{config.steps}  loss {loss_avg:.4f}  lr {lr:.2e}  "
                 f"elapsed {elapsed:.0f}s  eta {eta:.0f}s")
 
-    weights = {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}
+    final = average.weights if average is not None and average.weights else model.state_dict()
+    weights = {k: v.detach().float().cpu().numpy() for k, v in final.items()}
     metrics = {
         "command": command,
         "seed": config.seed,
@@ -142,6 +149,26 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
     save_model_dir(out, model_config, weights, tokenizer, spec, metrics)
     say(f"saved model to {out}")
     return metrics
+
+
+class MovingAverage:
+    """An exponential moving average of a model's weights. The average of the last few hundred steps
+    generalised better than the last step alone: on the same run, it read more of SLURP and of our
+    held-out templates (README, "Training")."""
+
+    def __init__(self, decay: float) -> None:
+        self.decay = decay
+        self.weights: dict = {}
+
+    def update(self, state: dict) -> None:
+        import torch
+
+        with torch.no_grad():
+            for name, value in state.items():
+                if name in self.weights:
+                    self.weights[name].lerp_(value, 1 - self.decay)
+                else:
+                    self.weights[name] = value.detach().clone()
 
 
 def _learning_rate(config: TrainConfig, step: int) -> float:
