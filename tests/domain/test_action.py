@@ -185,6 +185,7 @@ def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, 
       {"task": "약 먹기"}),  # a copy from inside the closing word; "한 시간" is a delay, no clock time
      ("reminder_set date=[오늘] task=[고 알려 ]", "오늘 지갑 챙기라고 알려 줘",
       {"date": "today", "task": "지갑 챙기기"}),
+     ("reminder_set task=[은행 가]", "은행 가는 거 잊지 않게 알려줘", {"task": "은행 가기"}),  # "-는 거"
      ("reminder_set date=[내일] task=[갑 챙기라고]", "내일 지갑 챙기라고 알려 줘",
       {"date": "tomorrow", "task": "지갑 챙기기"}),  # a syllable cut off the first word
      ("reminder_set task=[two coffees]", "remind me about two coffees", {"task": "two coffees"}),  # a count

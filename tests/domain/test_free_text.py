@@ -4,6 +4,7 @@ import pytest
 
 from tinychat.domain.free_text import (
     after_lead_in,
+    as_task_noun,
     copy_falls_short,
     locate,
     through_closing,
@@ -49,3 +50,14 @@ def test_helpers():
 ])
 def test_a_syllable_cut_off_a_korean_copy_is_taken_back(copy, others, utterance, read):
     assert with_cut_syllable(copy, others, utterance) == read
+
+
+@pytest.mark.parametrize(("copy", "utterance", "read"), [
+    ("약 먹는", "약 먹는 거 잊지 않게 해줘", "약 먹기"),
+    ("은행 가", "은행 가는 거 잊지 않게 알려줘", "은행 가기"),  # the copy stopped before 는
+    ("우유 사는", "내일 우유 사는 것 까먹지 않게", "우유 사기"),
+    ("우유", "우유는 다 먹었어", "우유"),  # a topic particle, no "거" after it
+    ("call mom", "remind me to call mom", "call mom"),
+])
+def test_a_korean_task_said_as_the_thing_of_doing_takes_its_gi_form(copy, utterance, read):
+    assert as_task_noun(copy, utterance) == read

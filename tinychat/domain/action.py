@@ -128,7 +128,9 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
             if when[0] not in slots:  # unless the model's own copy of the time read (one read later wins)
                 slots[when[0]], read[when[0]] = when[1], raw
             continue
-        value = normalise_slot(spec, slot, raw)
+        said = raw if slot.type != SlotType.text or utterance is None else \
+            Span(free_text.as_task_noun(raw.text, utterance))  # "약 먹는 거" → "약 먹기"
+        value = normalise_slot(spec, slot, said)
         if value is None and slot.type in _COUNTED and utterance is not None:  # "네" of "네 팩", "twenty five" minutes
             value = normalise_slot(spec, slot, Span(_with_next_word(raw.text, utterance)))
         if value is not None:

@@ -45,6 +45,20 @@ def with_cut_syllable(copy: str, others: list[str], utterance: str) -> str:
     return utterance[at - 1 : at + len(copy)]
 
 
+def as_task_noun(copy: str, utterance: str) -> str:
+    """A Korean task said as "-는 거" (the thing of doing) in its -기 form: "약 먹는" of "약 먹는 거 잊지
+    않게" → "약 먹기", "은행 가" of "은행 가는 거" → "은행 가기". Other copies come back unchanged."""
+    at = locate(copy, utterance) if copy.strip() else -1
+    if at < 0 or not is_syllable(copy[-1]):
+        return copy
+    rest = utterance[at + len(copy):]
+    if copy.endswith("는") and len(copy) > 1 and re.match(r"\s+(?:거|것)(?:\s|$)", rest):
+        return copy[:-1] + "기"
+    if re.match(r"는\s+(?:거|것)(?:\s|$)", rest):
+        return copy + "기"
+    return copy
+
+
 def after_lead_in(lead_ins: list[str], others: list[str], utterance: str) -> str | None:
     """The words after the first lead-in word, up to where another value's words start: "eat lunch"
     of "remind me at 9 am to eat lunch", "take my pills" where the model copied "pills"."""
