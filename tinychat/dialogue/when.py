@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from tinychat.domain.normalise import parse_date, parse_duration, parse_time
+from tinychat.domain.normalise import DURATION_WORDS, parse_date, parse_duration, parse_time
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.domain.when import WEEKDAYS
 
@@ -54,15 +54,13 @@ def next_moment(hhmm: str | None, keyword: str | None, now: datetime, default_ti
 
 #: where a delay is said: "in 20 minutes", "an hour from now", "20분 뒤에", "한 시간 후에", "10분 있다가"
 _DELAY_MARKS = re.compile(r"(?:^|\s)in\s|\sfrom now\b|\s?(?:뒤|후|있다가|지나서)(?=에|\s|$)")
-#: a delay is at most this many words ("an hour and a half")
-_DELAY_WORDS = 5
 
 
 def duration_in(text: str) -> int | None:
     """Seconds of the longest length the text says anywhere ("cancel the 10 minute timer" → 600), or None."""
     words = normalise_utterance(text).split()
     return _first_duration(" ".join(words[start : start + size])
-                           for size in range(min(_DELAY_WORDS, len(words)), 0, -1)
+                           for size in range(min(DURATION_WORDS, len(words)), 0, -1)
                            for start in range(len(words) - size + 1))
 
 
@@ -71,10 +69,10 @@ def delay_in(text: str) -> int | None:
     said = normalise_utterance(text)
     for mark in _DELAY_MARKS.finditer(said):
         if mark.group().strip() == "in":  # the length follows: "in 20 minutes"
-            words = said[mark.end() :].split()[:_DELAY_WORDS]
+            words = said[mark.end() :].split()[:DURATION_WORDS]
             phrases = (" ".join(words[:size]) for size in range(len(words), 0, -1))
         else:  # the length comes before: "an hour from now", "20분 뒤에"
-            words = said[: mark.start()].split()[-_DELAY_WORDS:]
+            words = said[: mark.start()].split()[-DURATION_WORDS:]
             phrases = (" ".join(words[-size:]) for size in range(len(words), 0, -1))
         seconds = _first_duration(phrases)
         if seconds:

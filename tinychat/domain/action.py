@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from tinychat.domain import free_text, normalise
 from tinychat.domain.entities import exact_entity, resolve_entity
 from tinychat.domain.free_text import locate
-from tinychat.domain.normalise import DURATION_UNITS
+from tinychat.domain.normalise import DURATION_UNITS, DURATION_WORDS
 from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
 
 SlotValue = int | str
@@ -171,7 +171,7 @@ def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | Non
     """A delay ``value`` ends on cut off: "check the oven in 10 minutes", "call mom an hour from now" →
     "check the oven", "call mom". The dialogue reads the delay from the whole utterance."""
     words = value.split()
-    for size in range(min(_DELAY_WORDS, len(words) - 1), 0, -1):
+    for size in range(min(DURATION_WORDS + 1, len(words) - 1), 0, -1):  # the length and its "in"
         head, tail = words[:-size], words[-size:]
         if tail[-2:] == ["from", "now"]:
             length = tail[:-2]
@@ -206,8 +206,6 @@ def _cut_moments(intent: Intent, name: str, slots: dict[str, SlotValue], read: d
 
 #: how free text gives up a moment said with it, in order
 _MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _delay_said_last)
-#: the most words a delay and its "in" or "from now" take ("in an hour and a half")
-_DELAY_WORDS = 6
 
 
 def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, Span], utterance: str) -> None:
@@ -275,8 +273,6 @@ def _next_word(span: str, utterance: str) -> str:
         return ""
     following = utterance[start + len(span):].split()
     return following[0] if following else ""
-
-
 
 
 #: Korean particles a copy may rightly leave out: the word is complete without them

@@ -96,6 +96,8 @@ _EN_UNIT_SECONDS = {
 #: words after a number that make it a length of time ("in 20 hours"); not the single letters, since
 #: "7 p m" is a clock time
 DURATION_UNITS = frozenset(word for word in _EN_UNIT_SECONDS if len(word) > 1)
+#: the most words a length of time takes ("an hour and a half")
+DURATION_WORDS = 5
 _EN_DURATION_FILLERS = frozenset("for about around another in just only roughly approximately".split())
 _HALF = Fraction(1, 2)
 _KO_DURATION = re.compile(
