@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 from tinychat.model.config import ModelConfig  # noqa: E402
 from tinychat.model.llama import TinyLlama  # noqa: E402
-from tinychat.model.train import _padded  # noqa: E402
+from tinychat.model.train import _padded, similar_length_batches  # noqa: E402
 
 PAD = 0
 
@@ -43,6 +43,22 @@ def test_scoring_the_target_positions_alone_is_the_full_loss():
     scored = labels[:, 1:] != -100
     target_only = F.cross_entropy(model.lm_head(model.hidden_states(ids)[:, :-1][scored]), labels[:, 1:][scored])
     assert np.isclose(full.item(), target_only.item(), rtol=1e-6)
+
+
+def test_similar_length_batches_pad_less_and_still_draw_every_example():
+    pool = examples(2000)
+    draws = similar_length_batches(pool, 32, random.Random(0))
+    batches = [next(draws) for _ in range(400)]
+    assert all(len(batch) == 32 for batch in batches)
+    padded = sum(32 * max(len(ids) for ids, _ in batch) for batch in batches)
+    rng = random.Random(0)
+    random_batches = [[pool[rng.randrange(len(pool))] for _ in range(32)] for _ in range(400)]
+    padded_at_random = sum(32 * max(len(ids) for ids, _ in batch) for batch in random_batches)
+    assert padded < 0.6 * padded_at_random
+    seen = {id(example) for batch in batches for example in batch}
+    assert len(seen) > 0.99 * len(pool)  # 12,800 draws from 2,000 miss almost none
+    lengths = [len(batch[0][0]) for batch in batches[:16]]
+    assert lengths != sorted(lengths)  # the batches of one draw come in random order, not short to long
 
 
 def test_the_moving_average_weighs_recent_steps_most():

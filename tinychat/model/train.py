@@ -6,7 +6,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -110,12 +110,12 @@ def train(spec: DomainSpec, out: Path, config: TrainConfig, negatives: list[Doma
     rng = random.Random(config.seed)
     loss_avg = None
     average = MovingAverage(config.ema_decay) if config.ema_decay is not None else None
+    batches = similar_length_batches(encoded, config.batch_size, rng)
     for step in range(1, config.steps + 1):
         lr = _learning_rate(config, step)
         for group in optimiser.param_groups:
             group["lr"] = lr
-        ids, labels = _padded([encoded[rng.randrange(len(encoded))] for _ in range(config.batch_size)],
-                              tokenizer.pad_id)
+        ids, labels = _padded(next(batches), tokenizer.pad_id)
         ids, labels = ids.to(device), labels.to(device)
         # the loss is on the target only, so the vocabulary projection runs on those positions alone
         scored = labels[:, 1:] != -100
@@ -169,6 +169,20 @@ class MovingAverage:
                     self.weights[name].lerp_(value, 1 - self.decay)
                 else:
                     self.weights[name] = value.detach().clone()
+
+
+def similar_length_batches(encoded: list[tuple[list[int], int]], batch_size: int, rng: random.Random,
+                           batches_per_draw: int = 16) -> Iterator[list[tuple[list[int], int]]]:
+    """Endless random batches whose examples are of similar length. A batch is padded to its longest
+    example, and a batch drawn at random padded a mean of 13 tokens to 41: two thirds of every step
+    was padding. Drawing several batches' worth at once, sorting it by length and cutting it up keeps
+    the draw random and made a step of the shipped shape about 2.4 times faster."""
+    while True:
+        draw = sorted((encoded[rng.randrange(len(encoded))] for _ in range(batch_size * batches_per_draw)),
+                      key=lambda example: len(example[0]))
+        cut = [draw[start:start + batch_size] for start in range(0, len(draw), batch_size)]
+        rng.shuffle(cut)
+        yield from cut
 
 
 def _learning_rate(config: TrainConfig, step: int) -> float:
