@@ -192,6 +192,7 @@ def test_a_missing_or_partial_task_is_read_after_its_lead_in(target, utterance, 
      ("reminder_set task=[check the oven in 10 minutes]", "remind me to check the oven in 10 minutes",
       {"task": "check the oven"}),  # the delay said last: the dialogue reads it
      ("reminder_set task=[call mom an hour from now]", "remind me to call mom an hour from now", {"task": "call mom"}),
+     ("reminder_set task=[빨래 꺼내기 10분 뒤에]", "빨래 꺼내기 10분 뒤에 알려 줘", {"task": "빨래 꺼내기"}),
      ("reminder_set task=[meditate for 10 minutes]", "remind me to meditate for 10 minutes",
       {"task": "meditate for 10 minutes"}),  # how long is part of the task
      ("reminder_set task=[check in with sam]", "remind me to check in with sam", {"task": "check in with sam"})],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from tinychat.domain.delay import delays_in
 from tinychat.domain.normalise import DURATION_WORDS, parse_date, parse_duration, parse_time
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.domain.when import WEEKDAYS
@@ -52,10 +52,6 @@ def next_moment(hhmm: str | None, keyword: str | None, now: datetime, default_ti
     return moment if moment > now else moment + timedelta(days=1)
 
 
-#: where a delay is said: "in 20 minutes", "an hour from now", "20분 뒤에", "한 시간 후에", "10분 있다가"
-_DELAY_MARKS = re.compile(r"(?:^|\s)in\s|\sfrom now\b|\s?(?:뒤|후|있다가|지나서)(?=에|\s|$)")
-
-
 def duration_in(text: str) -> int | None:
     """Seconds of the longest length the text says anywhere ("cancel the 10 minute timer" → 600), or None."""
     words = normalise_utterance(text).split()
@@ -66,18 +62,7 @@ def duration_in(text: str) -> int | None:
 
 def delay_in(text: str) -> int | None:
     """Seconds of a delay the text says from now ("remind me in 20 minutes", "20분 뒤에 알려 줘"), or None."""
-    said = normalise_utterance(text)
-    for mark in _DELAY_MARKS.finditer(said):
-        if mark.group().strip() == "in":  # the length follows: "in 20 minutes"
-            words = said[mark.end() :].split()[:DURATION_WORDS]
-            phrases = (" ".join(words[:size]) for size in range(len(words), 0, -1))
-        else:  # the length comes before: "an hour from now", "20분 뒤에"
-            words = said[: mark.start()].split()[-DURATION_WORDS:]
-            phrases = (" ".join(words[-size:]) for size in range(len(words), 0, -1))
-        seconds = _first_duration(phrases)
-        if seconds:
-            return seconds
-    return None
+    return next((delay.seconds for delay in delays_in(normalise_utterance(text))), None)
 
 
 def _first_duration(phrases: Iterable[str]) -> int | None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from tinychat.domain import free_text, normalise
+from tinychat.domain.delay import delays_in
 from tinychat.domain.entities import exact_entity, resolve_entity
 from tinychat.domain.free_text import locate
-from tinychat.domain.normalise import DURATION_UNITS, DURATION_WORDS
+from tinychat.domain.normalise import DURATION_UNITS
 from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
 
 SlotValue = int | str
@@ -168,19 +169,13 @@ def _moment_said_first(intent: Intent, value: str, filled: set[str]) -> _Cut | N
 
 
 def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
-    """A delay ``value`` ends on cut off: "check the oven in 10 minutes", "call mom an hour from now" →
-    "check the oven", "call mom". The dialogue reads the delay from the whole utterance."""
-    words = value.split()
-    for size in range(min(DURATION_WORDS + 1, len(words) - 1), 0, -1):  # the length and its "in"
-        head, tail = words[:-size], words[-size:]
-        if tail[-2:] == ["from", "now"]:
-            length = tail[:-2]
-        elif len(tail) > 1 and tail[0] == "in":
-            length = tail[1:]
-        else:
-            continue
-        if length and normalise.parse_duration(" ".join(length)):
-            return " ".join(head), None
+    """A delay ``value`` ends on cut off: "check the oven in 10 minutes", "call mom an hour from now",
+    "빨래 꺼내기 10분 뒤에" → "check the oven", "call mom", "빨래 꺼내기". The dialogue reads the delay from
+    the whole utterance."""
+    for delay in delays_in(value):
+        head = value[:delay.start].strip()
+        if head and not value[delay.end:].strip():
+            return head, None
     return None
 
 
