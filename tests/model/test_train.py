@@ -1,4 +1,4 @@
-"""Training batches: padded, labelled on the target, and scored there alone."""
+"""Training batches: packed, labelled on the target, scored there alone, and as if each example were alone."""
 
 import random
 
@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 from tinychat.model.config import ModelConfig  # noqa: E402
 from tinychat.model.llama import TinyLlama  # noqa: E402
-from tinychat.model.train import _padded, similar_length_batches  # noqa: E402
+from tinychat.model.train import _packed  # noqa: E402
 
 PAD = 0
 
@@ -24,41 +24,54 @@ def examples(count: int, seed: int = 1) -> list[tuple[list[int], int]]:
     return out
 
 
+def tiny_model() -> TinyLlama:
+    torch.manual_seed(0)
+    return TinyLlama(ModelConfig(vocab_size=400, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                 num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=64))
+
+
 def test_labels_mark_exactly_the_target_tokens():
-    ids, labels = _padded([([5, 6, 7, 8], 2), ([9, 10], 1)], PAD)
-    assert ids.tolist() == [[5, 6, 7, 8], [9, 10, PAD, PAD]]
-    assert labels.tolist() == [[-100, -100, 7, 8], [-100, 10, -100, -100]]
+    ids, labels, segments = _packed([([5, 6, 7, 8], 2), ([9, 10], 1), ([11, 12, 13], 1)], PAD)
+    assert ids.tolist() == [[5, 6, 7, 8], [11, 12, 13, PAD], [9, 10, PAD, PAD]]
+    assert labels.tolist() == [[-100, -100, 7, 8], [-100, 12, 13, -100], [-100, 10, -100, -100]]
+    assert segments.tolist() == [[0, 0, 0, 0], [2, 2, 2, -1], [1, 1, -1, -1]]
+
+
+def test_examples_packed_in_a_row_are_read_as_if_each_were_alone():
+    model = tiny_model()
+    batch = examples(12)
+    ids, _, segments = _packed(batch, PAD)
+    assert len(ids) < len(batch)  # several examples share a row
+    with torch.no_grad():
+        packed = model.hidden_states(ids, segments)
+        for number, (seq, _) in enumerate(batch):
+            alone = model.hidden_states(torch.tensor([seq]))[0]
+            row, columns = (segments == number).nonzero(as_tuple=True)
+            assert torch.allclose(packed[row, columns], alone, atol=1e-5)
 
 
 def test_scoring_the_target_positions_alone_is_the_full_loss():
     from torch.nn import functional as F
 
-    torch.manual_seed(0)
-    config = ModelConfig(vocab_size=400, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=64)
-    model = TinyLlama(config)
-    ids, labels = _padded(examples(8), PAD)
-    logits = model(ids)
+    model = tiny_model()
+    ids, labels, segments = _packed(examples(8), PAD)
+    logits = model(ids, segments)
     full = F.cross_entropy(logits[:, :-1].reshape(-1, 400), labels[:, 1:].reshape(-1), ignore_index=-100)
     scored = labels[:, 1:] != -100
-    target_only = F.cross_entropy(model.lm_head(model.hidden_states(ids)[:, :-1][scored]), labels[:, 1:][scored])
+    hidden = model.hidden_states(ids, segments)[:, :-1][scored]
+    target_only = F.cross_entropy(model.lm_head(hidden), labels[:, 1:][scored])
     assert np.isclose(full.item(), target_only.item(), rtol=1e-6)
 
 
-def test_similar_length_batches_pad_less_and_still_draw_every_example():
-    pool = examples(2000)
-    draws = similar_length_batches(pool, 32, random.Random(0))
-    batches = [next(draws) for _ in range(400)]
-    assert all(len(batch) == 32 for batch in batches)
-    padded = sum(32 * max(len(ids) for ids, _ in batch) for batch in batches)
+def test_packing_leaves_little_padding():
     rng = random.Random(0)
-    random_batches = [[pool[rng.randrange(len(pool))] for _ in range(32)] for _ in range(400)]
-    padded_at_random = sum(32 * max(len(ids) for ids, _ in batch) for batch in random_batches)
-    assert padded < 0.6 * padded_at_random
-    seen = {id(example) for batch in batches for example in batch}
-    assert len(seen) > 0.99 * len(pool)  # 12,800 draws from 2,000 miss almost none
-    lengths = [len(batch[0][0]) for batch in batches[:16]]
-    assert lengths != sorted(lengths)  # the batches of one draw come in random order, not short to long
+    pool = examples(2000)
+    for _ in range(20):
+        batch = [pool[rng.randrange(len(pool))] for _ in range(96)]
+        ids, _, segments = _packed(batch, PAD)
+        padded_one_a_row = 96 * ids.shape[1]
+        assert ids.numel() < 0.5 * padded_one_a_row
+        assert sorted(set(segments.flatten().tolist()) - {-1}) == list(range(96))
 
 
 def test_the_moving_average_weighs_recent_steps_most():

@@ -105,19 +105,28 @@ class TinyLlama(nn.Module):
         if isinstance(module, (nn.Linear, nn.Embedding)):
             nn.init.normal_(module.weight, std=0.02)
 
-    def forward(self, ids: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits for every position; ``pad_mask`` (b, t) is True where a real token sits."""
-        return self.lm_head(self.hidden_states(ids, pad_mask))
+    def forward(self, ids: torch.Tensor, segments: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits for every position (``segments``: as for ``hidden_states``)."""
+        return self.lm_head(self.hidden_states(ids, segments))
 
-    def hidden_states(self, ids: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """The final normed hidden state of every position (what ``lm_head`` projects to logits)."""
+    def hidden_states(self, ids: torch.Tensor, segments: torch.Tensor | None = None) -> torch.Tensor:
+        """The final normed hidden state of every position (what ``lm_head`` projects to logits).
+        ``segments`` (b, t) numbers the examples packed end to end in a row: each attends only to
+        itself and counts its positions from its own start. None: one example a row."""
         t = ids.shape[1]
         cos, sin = rope_tables(self.config, t)
-        causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
-        mask = causal[None, None] if pad_mask is None else causal[None, None] & pad_mask[:, None, None, :]
+        cos, sin = cos.to(ids.device), sin.to(ids.device)
+        mask = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()[None, None]
+        if segments is not None:
+            index = torch.arange(t, device=ids.device).expand_as(segments)
+            starts = torch.ones_like(segments, dtype=torch.bool)
+            starts[:, 1:] = segments[:, 1:] != segments[:, :-1]
+            positions = index - torch.where(starts, index, 0).cummax(dim=1).values
+            cos, sin = cos[positions][:, None], sin[positions][:, None]
+            mask = mask & (segments[:, None, :, None] == segments[:, None, None, :])
         x = self.model.embed_tokens(ids)
         for layer in self.model.layers:
-            x = layer(x, cos.to(x.device), sin.to(x.device), mask)
+            x = layer(x, cos, sin, mask)
         return self.model.norm(x)
 
     def parameter_count(self) -> int:
