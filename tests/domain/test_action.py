@@ -119,6 +119,17 @@ def test_a_free_text_copy_leaves_out_what_another_slot_copied(target, utterance,
     assert action.slots.get("task") == task
 
 
+def test_a_free_text_copy_of_another_slots_words_is_nothing():
+    from tinychat.domain.action import resolve_action
+
+    action = resolve_action(builtin_spec("fridge"), "list_add item=[lemons] quantity=[two] list=[two]",
+                            utterance="add two lemons to the list")
+    assert action.slots == {"item": "lemon", "quantity": 2}
+    action = resolve_action(builtin_spec("fridge"), "list_add item=[lemons] list=[costco]",
+                            utterance="add lemons to costco")
+    assert action.slots == {"item": "lemon", "list": "costco"}
+
+
 def test_a_copy_inside_another_is_nothing():
     from tinychat.domain.action import outside_of
 

@@ -41,8 +41,6 @@ class Span:
     text: str
 
 
-
-
 class TargetError(ValueError):
     """A target string does not follow the action syntax."""
 
@@ -117,6 +115,9 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
         if utterance is not None:
             if slot.type == SlotType.text:
                 others = [span for other, span in raw_slots.items() if other != name]
+                if any(span.text.strip() == raw.text.strip() for other, span in raw_slots.items()
+                       if other != name and _typed(intent, other)):
+                    continue  # "two" copied as both the quantity and the list's name is the quantity
                 raw = outside_of(raw, others, utterance)
                 raw = Span(free_text.with_cut_syllable(raw.text, [span.text for span in others], utterance))
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
@@ -317,6 +318,11 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
         elif start < other_start < end < other_end:
             end = other_start
     return Span(utterance[start:end].strip())
+
+
+def _typed(intent: Intent, name: str) -> bool:
+    """Whether ``name`` is one of the intent's slots with a type of its own (not free text)."""
+    return any(slot.name == name and slot.type != SlotType.text for slot in intent.slots)
 
 
 def _latin_letter(ch: str) -> bool:
