@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action, parse_target, resolve_action
-from tinychat.domain.entities import find_entity
+from tinychat.domain.entities import exact_entity, find_entity
 from tinychat.domain.spec import DomainSpec
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.model.checkpoint import check_model_files, load_model_dir, read_spec
@@ -79,9 +79,11 @@ def in_known_script(utterance: str, languages: list[str]) -> bool:
     return known * 2 >= len(letters)
 
 
-def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str, copied: set[str]) -> None:
+def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str, copied: dict[str, str]) -> None:
     """Fix a catalogue slot when the utterance says a catalogue name and the model left the slot empty
-    though it is required, or copied words for it that name nothing ("do we have eggs" with "do" copied)."""
+    though it is required, copied words for it that name nothing ("do we have eggs" with "do" copied),
+    or copied another slot's words that only read as a misspelling: "party" of the list "party list"
+    is no misspelt "patty" when "put beer on the party list" says "beer"."""
     if action.intent == OUT_OF_DOMAIN:
         return
     for slot in spec.intent(action.intent).slots:
@@ -90,7 +92,10 @@ def _find_missing_entities(spec: DomainSpec, action: Action, utterance: str, cop
             continue
         catalogue = spec.catalogues[slot.catalogue]
         value = action.slots.get(slot.name)
-        if value is not None and str(value) in catalogue.by_id():
+        words = copied.get(slot.name, "")
+        borrowed = any(other != slot.name and words and words in said for other, said in copied.items())
+        guessed = borrowed and exact_entity(catalogue, words) is None
+        if value is not None and str(value) in catalogue.by_id() and not guessed:
             continue
         found = find_entity(catalogue, utterance)
         if found is not None:
@@ -170,7 +175,7 @@ class Parser:
         copied = {name: span.text for name, span in parse_target(target)[1].items()}
         action = resolve_action(self.spec, target, text=text, confidence=round(decoded.confidence, 4),
                                 utterance=utterance)
-        _find_missing_entities(self.spec, action, utterance, copied=set(copied))
+        _find_missing_entities(self.spec, action, utterance, copied)
         if action.confidence < self.threshold:
             return Action(text=text, intent=OUT_OF_DOMAIN, confidence=action.confidence), copied
         return action, copied
