@@ -130,6 +130,16 @@ def test_a_free_text_copy_of_another_slots_words_is_nothing():
     assert action.slots == {"item": "lemon", "list": "costco"}
 
 
+def test_a_copy_that_names_another_kind_is_no_misspelling():
+    from tinychat.domain.action import resolve_action
+
+    spec = builtin_spec("fridge")
+    action = resolve_action(spec, "inventory_add item=[bunch]", utterance="i picked up a bunch of green onions")
+    assert "item" not in action.slots  # a unit, not "buchu" (garlic chive); the parser looks for the name said
+    action = resolve_action(spec, "inventory_add item=[chese]", utterance="i bought chese")
+    assert action.slots == {"item": "cheese"}
+
+
 def test_a_copy_inside_another_is_nothing():
     from tinychat.domain.action import outside_of
 

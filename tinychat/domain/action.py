@@ -121,6 +121,8 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
                 raw = outside_of(raw, others, utterance)
                 raw = Span(free_text.with_cut_syllable(raw.text, [span.text for span in others], utterance))
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
+        if slot.type == SlotType.entity and _names_another_kind(spec, intent, slot, raw.text):
+            continue  # "bunch" of "a bunch of green onions" is a unit, not a misspelt "buchu"
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
         if slot.type == SlotType.time and utterance is not None and _next_word(raw.text, utterance) in DURATION_UNITS:
@@ -318,6 +320,16 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
         elif start < other_start < end < other_end:
             end = other_start
     return Span(utterance[start:end].strip())
+
+
+def _names_another_kind(spec: DomainSpec, intent: Intent, slot: Slot, words: str) -> bool:
+    """Whether ``words`` name nothing in ``slot``'s catalogue exactly but something in another catalogue
+    of the intent: then they are that, and no misspelling of a name of this one."""
+    assert slot.catalogue is not None
+    if exact_entity(spec.catalogues[slot.catalogue], words) is not None:
+        return False
+    return any(other.catalogue not in (None, slot.catalogue)
+               and exact_entity(spec.catalogues[other.catalogue], words) is not None for other in intent.slots)
 
 
 def _typed(intent: Intent, name: str) -> bool:
