@@ -69,7 +69,8 @@ def test_an_optional_item_copied_wrong_is_found_in_the_utterance(target, text, i
     [("list_add item=[party] list=[party list]", "put beer on the party list thanks",
       {"item": "beer", "list": "party"}),  # "party" is the list's, not a misspelt "patty"
      ("list_add item=[chese] list=[party list]", "put chese on the party list", {"item": "cheese", "list": "party"}),
-     ("list_add item=[patty] list=[patty list]", "add beer to the patty list", {"item": "tteokgalbi", "list": "patty"})],
+     ("list_add item=[patty] list=[patty list]", "add beer to the patty list",
+      {"item": "tteokgalbi", "list": "patty"})],  # an exact name is kept, wherever it was copied from
 )
 def test_a_name_said_exactly_beats_another_slots_words_read_as_a_misspelling(target, text, slots):
     parser = Parser.load("fridge")
