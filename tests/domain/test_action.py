@@ -140,6 +140,19 @@ def test_a_copy_that_names_another_kind_is_no_misspelling():
     assert action.slots == {"item": "cheese"}
 
 
+@pytest.mark.parametrize(("target", "utterance", "item"), [
+    ("inventory_add unit=[carton] item=[orange]", "i put a carton of orange juice in the fridge", "orange_juice"),
+    ("inventory_add item=[cabbage]", "tossed a head of napa cabbage in the crisper drawer", "napa_cabbage"),
+    ("list_add item=[pork]", "can you add pork belly to costco", "pork_belly"),
+    ("list_add item=[milk]", "add milk and eggs to the list", "milk"),  # no wider name: the copy stands
+    ("list_add item=[orange]", "add an orange to the list", "orange"),
+])
+def test_a_name_is_read_whole_around_its_copy(target, utterance, item):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("fridge"), target, utterance=utterance).slots["item"] == item
+
+
 def test_a_copy_inside_another_is_nothing():
     from tinychat.domain.action import outside_of
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from tinychat.domain import free_text, normalise
 from tinychat.domain.delay import delays_in
-from tinychat.domain.entities import exact_entity, resolve_entity
+from tinychat.domain.entities import exact_entity, resolve_entity, whole_name
 from tinychat.domain.free_text import locate
 from tinychat.domain.normalise import DURATION_UNITS
 from tinychat.domain.spec import DomainSpec, Intent, Slot, SlotType
@@ -121,6 +121,8 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
                 raw = outside_of(raw, others, utterance)
                 raw = Span(free_text.with_cut_syllable(raw.text, [span.text for span in others], utterance))
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
+            if slot.type == SlotType.entity:
+                raw = _said_whole(spec, slot, raw, utterance)
         if slot.type == SlotType.entity and _names_another_kind(spec, intent, slot, raw.text):
             continue  # "bunch" of "a bunch of green onions" is a unit, not a misspelt "buchu"
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
@@ -320,6 +322,17 @@ def outside_of(span: Span, others: list[Span], utterance: str) -> Span:
         elif start < other_start < end < other_end:
             end = other_start
     return Span(utterance[start:end].strip())
+
+
+def _said_whole(spec: DomainSpec, slot: Slot, raw: Span, utterance: str) -> Span:
+    """A catalogue copy widened to the whole name said around it: "cabbage" of "a head of napa cabbage"
+    is the napa cabbage, "orange" of "a carton of orange juice" the juice."""
+    assert slot.catalogue is not None
+    start = locate(raw.text, utterance)
+    if start < 0 or not raw.text.strip():
+        return raw
+    wider = whole_name(spec.catalogues[slot.catalogue], utterance, start, start + len(raw.text))
+    return Span(wider) if wider else raw
 
 
 def _names_another_kind(spec: DomainSpec, intent: Intent, slot: Slot, words: str) -> bool:

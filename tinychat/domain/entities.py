@@ -86,6 +86,25 @@ def find_entity(catalogue: Catalogue, utterance: str, max_words: int = 4) -> str
     return mention.id if mention else None
 
 
+def whole_name(catalogue: Catalogue, text: str, start: int, end: int, reach: int = 2) -> str | None:
+    """The longest name in ``text`` that holds the words at ``start``..``end`` and up to ``reach`` words
+    either side of them ("napa cabbage" around "cabbage", "orange juice" around "orange"), or None
+    when no wider run of words is a name."""
+    words = list(re.finditer(r"\S+", text))
+    inside = [i for i, word in enumerate(words) if word.start() < end and start < word.end()]
+    if not inside:
+        return None
+    first, last = inside[0], inside[-1]
+    widest: tuple[int, str] | None = None
+    for low in range(max(0, first - reach), first + 1):
+        for high in range(last, min(len(words), last + reach + 1)):
+            said = text[words[low].start() : words[high].end()]
+            if (low, high) != (first, last) and exact_entity(catalogue, said) and (
+                    widest is None or high - low > widest[0]):
+                widest = (high - low, said)
+    return widest[1] if widest else None
+
+
 @dataclass(frozen=True)
 class Mention:
     """Where ``text`` names entity ``id``: characters ``start``..``end``."""
