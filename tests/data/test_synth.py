@@ -61,6 +61,18 @@ def test_an_idiom_is_never_held_out():
     assert _held_out("(set|create) a reminder (in|for) (10|fifteen|30) minutes (from now |)to {task}")
 
 
+def test_the_conversations_own_intents_hold_nothing_out():
+    """Their templates are lists of idioms ("take me back", "(faq|user guide)"): each is learnt, none measured."""
+    from tinychat.data.synth import PHRASEBOOK_INTENTS
+
+    builder = CorpusBuilder(builtin_spec("wearable"))
+    assert set(PHRASEBOOK_INTENTS) == {"confirm", "deny", "cancel", "help"}
+    assert all(not pool.test for (intent, _), pool in builder._pools.items() if intent in PHRASEBOOK_INTENTS)
+    trained = {e.text for e in builder.build(20000, seed=1, split="train") if e.intent == "cancel"}
+    assert any(text.startswith("take me back") for text in trained)
+    assert not [e for e in builder.build(3000, seed=3, split="test") if e.intent in PHRASEBOOK_INTENTS]
+
+
 def test_the_test_split_leaves_out_an_intent_with_nothing_held_out():
     builder = CorpusBuilder(builtin_spec("wearable"))
     assert not builder._pools[("timer_query", "ko")].test

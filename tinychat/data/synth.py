@@ -43,6 +43,8 @@ OOD_SHARE = 0.27
 GIBBERISH_SHARE = 0.05
 #: one template in HOLDOUT_EVERY (by hash) is kept for the test split
 HOLDOUT_EVERY = 7
+#: the conversation's own intents, said in idioms rather than frames ("no i'm fine", "take me back")
+PHRASEBOOK_INTENTS = tuple(name for name in SHARED_INTENTS if name != OUT_OF_DOMAIN)
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,14 @@ def _held_out(template: str) -> bool:
     return not fixed_phrase and int(hashlib.sha1(template.encode()).hexdigest(), 16) % HOLDOUT_EVERY == 0
 
 
-def _split_templates(templates: list[str]) -> _Pool:
+def _split_templates(templates: list[str], phrasebook: bool = False) -> _Pool:
+    """A ``phrasebook`` (the conversation's own intents) holds nothing out: each of its templates is a
+    list of idioms ("(not that one|the other one)", "(faq|user guide)"), not a frame to generalise from."""
     pool = _Pool()
     for template in templates:
         node = parse_template(template)
-        (pool.test if _held_out(template) and len(templates) >= 5 else pool.train).append(node)
+        held = not phrasebook and _held_out(template) and len(templates) >= 5
+        (pool.test if held else pool.train).append(node)
     if not pool.train:
         pool.train, pool.test = pool.test, []
     return pool
@@ -96,7 +101,7 @@ class CorpusBuilder:
     @cached_property
     def _pools(self) -> dict[tuple[str, str], _Pool]:
         return {
-            (intent.name, lang): _split_templates(templates)
+            (intent.name, lang): _split_templates(templates, phrasebook=intent.name in PHRASEBOOK_INTENTS)
             for intent in self.spec.intents
             for lang, templates in intent.examples.items()
             if templates
