@@ -140,6 +140,18 @@ def test_a_copy_that_names_another_kind_is_no_misspelling():
     assert action.slots == {"item": "cheese"}
 
 
+def test_a_copy_cut_from_a_word_is_no_misspelling():
+    from tinychat.domain.action import resolve_action
+
+    spec = builtin_spec("fridge")
+    action = resolve_action(spec, "inventory_add item=[장]", utterance="냉장고에 추가해 줘")
+    assert "item" not in action.slots  # "장고에" is one letter from "망고" (mango), but it is the fridge
+    action = resolve_action(spec, "inventory_add item=[망고]", utterance="냉동망고 샀어")
+    assert action.slots == {"item": "mango"}  # a name inside a compound stands
+    action = resolve_action(spec, "inventory_add item=[게란]", utterance="게란 샀어")
+    assert action.slots == {"item": "egg"}  # a whole misspelt word is still read
+
+
 @pytest.mark.parametrize(("target", "utterance", "item"), [
     ("inventory_add unit=[carton] item=[orange]", "i put a carton of orange juice in the fridge", "orange_juice"),
     ("inventory_add item=[cabbage]", "tossed a head of napa cabbage in the crisper drawer", "napa_cabbage"),

@@ -125,6 +125,8 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
                 raw = _said_whole(spec, slot, raw, utterance)
         if slot.type == SlotType.entity and _names_another_kind(spec, intent, slot, raw.text):
             continue  # "bunch" of "a bunch of green onions" is a unit, not a misspelt "buchu"
+        if slot.type == SlotType.entity and utterance is not None and _cut_from_a_word(spec, slot, raw, utterance):
+            continue  # "장" of "냉장고에" (the fridge) is part of a word, not a misspelt "망고" (mango)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
             continue  # "두부" (tofu) holds "두" (two) and a counter-like "부", but it is a name
         if slot.type == SlotType.time and utterance is not None and _next_word(raw.text, utterance) in DURATION_UNITS:
@@ -343,6 +345,16 @@ def _names_another_kind(spec: DomainSpec, intent: Intent, slot: Slot, words: str
         return False
     return any(other.catalogue not in (None, slot.catalogue)
                and exact_entity(spec.catalogues[other.catalogue], words) is not None for other in intent.slots)
+
+
+def _cut_from_a_word(spec: DomainSpec, slot: Slot, raw: Span, utterance: str) -> bool:
+    """A catalogue copy that starts inside a word and names nothing exactly: a piece of another word,
+    which guessing at misspellings would turn into a name. (A Latin copy is already widened to whole
+    words; a Korean one is not, because "망고" of "냉동망고" is a name on its own.)"""
+    assert slot.catalogue is not None
+    start = locate(raw.text, utterance)
+    inside = start > 0 and utterance[start - 1].isalpha()
+    return inside and exact_entity(spec.catalogues[slot.catalogue], raw.text) is None
 
 
 def _typed(intent: Intent, name: str) -> bool:
