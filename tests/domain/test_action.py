@@ -140,6 +140,18 @@ def test_a_copy_that_names_another_kind_is_no_misspelling():
     assert action.slots == {"item": "cheese"}
 
 
+def test_words_copied_for_two_slots_belong_to_the_one_they_name():
+    from tinychat.domain.action import resolve_action
+
+    spec = builtin_spec("fridge")
+    said = "장보기 목록에 추가해 줘"
+    action = resolve_action(spec, "list_add list=[장보기 목록] item=[장보기 목록]", utterance=said)
+    assert action.slots == {"list": "shopping"}  # a list's name, not an item of the open food catalogue
+    said = "add two lemons to the list"
+    action = resolve_action(spec, "list_add quantity=[two] list=[two] item=[lemons]", utterance=said)
+    assert action.slots == {"quantity": 2, "item": "lemon"}  # no list is called "two": the count keeps it
+
+
 def test_a_copy_cut_from_a_word_is_no_misspelling():
     from tinychat.domain.action import resolve_action
 

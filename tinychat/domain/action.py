@@ -115,8 +115,9 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
         if utterance is not None:
             if slot.type == SlotType.text:
                 others = [span for other, span in raw_slots.items() if other != name]
-                if any(span.text.strip() == raw.text.strip() for other, span in raw_slots.items()
-                       if other != name and _typed(intent, other)):
+                if not _names_a_known_value(spec, slot, raw.text) and any(
+                        span.text.strip() == raw.text.strip() for other, span in raw_slots.items()
+                        if other != name and _typed(intent, other)):
                     continue  # "two" copied as both the quantity and the list's name is the quantity
                 raw = outside_of(raw, others, utterance)
                 raw = Span(free_text.with_cut_syllable(raw.text, [span.text for span in others], utterance))
@@ -338,13 +339,21 @@ def _said_whole(spec: DomainSpec, slot: Slot, raw: Span, utterance: str) -> Span
 
 
 def _names_another_kind(spec: DomainSpec, intent: Intent, slot: Slot, words: str) -> bool:
-    """Whether ``words`` name nothing in ``slot``'s catalogue exactly but something in another catalogue
-    of the intent: then they are that, and no misspelling of a name of this one."""
+    """Whether ``words`` name nothing in ``slot``'s catalogue exactly but something of another slot of
+    the intent (a name in its catalogue, a known value of its text: "장보기 목록" is a list): then they
+    are that, and no misspelling of a name of this one, nor an open catalogue's free text."""
     assert slot.catalogue is not None
     if exact_entity(spec.catalogues[slot.catalogue], words) is not None:
         return False
-    return any(other.catalogue not in (None, slot.catalogue)
-               and exact_entity(spec.catalogues[other.catalogue], words) is not None for other in intent.slots)
+    return any((other.catalogue not in (None, slot.catalogue)
+                and exact_entity(spec.catalogues[other.catalogue], words) is not None)
+               or _names_a_known_value(spec, other, words) for other in intent.slots)
+
+
+def _names_a_known_value(spec: DomainSpec, slot: Slot, words: str) -> bool:
+    """Whether a text slot's ``words`` say one of its canonical values ("grocery list" → shopping)."""
+    values = spec.text_values.get(slot.name) if slot.type == SlotType.text else None
+    return values is not None and values.known(words) is not None
 
 
 def _cut_from_a_word(spec: DomainSpec, slot: Slot, raw: Span, utterance: str) -> bool:

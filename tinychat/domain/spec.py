@@ -151,11 +151,15 @@ class TextValues(_Strict):
 
     def canonical(self, words: str) -> str:
         words = " ".join(words.lower().split())
-        lookup = {alias.lower(): value for value, aliases in self.aliases.items() for alias in [value, *aliases]}
-        if words in lookup:
-            return lookup[words]
         kept = " ".join(w for w in words.split() if w not in self.strip)
-        return lookup.get(kept, kept or words)
+        return self.known(words) or kept or words
+
+    def known(self, words: str) -> str | None:
+        """The canonical value ``words`` say, or None when they are other free text."""
+        words = " ".join(words.lower().split())
+        lookup = {alias.lower(): value for value, aliases in self.aliases.items() for alias in [value, *aliases]}
+        kept = " ".join(w for w in words.split() if w not in self.strip)
+        return lookup.get(words) or lookup.get(kept)
 
 
 #: reply texts of one outcome, per language: one template or alternatives (the dialogue uses the
