@@ -150,16 +150,18 @@ class TextValues(_Strict):
     strip: list[str] = []
 
     def canonical(self, words: str) -> str:
-        words = " ".join(words.lower().split())
-        kept = " ".join(w for w in words.split() if w not in self.strip)
-        return self.known(words) or kept or words
+        said = " ".join(words.lower().split())
+        return self.known(said) or self._without_strip_words(said) or said
 
     def known(self, words: str) -> str | None:
         """The canonical value ``words`` say, or None when they are other free text."""
-        words = " ".join(words.lower().split())
+        said = " ".join(words.lower().split())
         lookup = {alias.lower(): value for value, aliases in self.aliases.items() for alias in [value, *aliases]}
-        kept = " ".join(w for w in words.split() if w not in self.strip)
-        return lookup.get(words) or lookup.get(kept)
+        return lookup.get(said) or lookup.get(self._without_strip_words(said))
+
+    def _without_strip_words(self, said: str) -> str:
+        """``said`` without the ``strip`` words ("my shopping list" → "shopping")."""
+        return " ".join(word for word in said.split() if word not in self.strip)
 
 
 #: reply texts of one outcome, per language: one template or alternatives (the dialogue uses the
