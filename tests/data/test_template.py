@@ -19,6 +19,12 @@ def test_placeholders_carry_particles():
     assert placeholders(node) == {"item", "quantity"}
 
 
+def test_a_placeholder_may_name_the_phrase_list_it_draws_from():
+    node = parse_template("{date} {task:event|이} 있다고 알려 줘")
+    assert expand(node, random.Random(0))[2] == Placeholder("task", "이", "event")
+    assert placeholders(node) == {"date", "task"}
+
+
 @pytest.mark.parametrize("bad", ["(a|b", "a)b", "{item"])
 def test_broken_templates_raise(bad):
     with pytest.raises(TemplateError):

@@ -44,6 +44,7 @@ def test_minimal_spec_loads(tmp_path):
         (("type: quantity", "type: entity, catalogue: breads"), "catalogue 'breads'"),
         (("required: true}", "required: true, lead_in: {en: [at]}}"), "only a free-text slot"),
         (("required: true}", "required: true, closed_by: {ko: [라고]}}"), "only a free-text slot"),
+        (("{level}", "{level:levels}"), "draws from phrases 'levels'"),
     ],
 )
 def test_invalid_spec_names_the_field(tmp_path, change, expected):

@@ -179,7 +179,7 @@ def _realise(spec: DomainSpec, intent: Intent, segments: list[Segment], lang: st
     filled: list[Segment] = []
     for segment in segments:
         if isinstance(segment, Placeholder):
-            surface = sampler.surface(segment.slot)
+            surface = sampler.surface(segment.slot, segment.phrases)
             if lang != "ko":
                 filled.append(Filled(surface))
             elif segment.particle == QUOTED_COMMAND:
@@ -218,7 +218,7 @@ class _ValueSampler:
         self._count: int | None = None
         self._picked: dict[str, Entity | str] = {}
 
-    def surface(self, name: str) -> str:
+    def surface(self, name: str, phrases: str = "") -> str:
         slot = self.intent.slot(name)
         if slot.type == SlotType.entity:
             return self._entity(slot)
@@ -233,7 +233,7 @@ class _ValueSampler:
         if slot.type == SlotType.date:
             date = _sample_date(self.rng)
             return self._span(slot, date, render.render_date(date, self.lang, self.rng))
-        phrase = self.rng.choice(self.spec.phrases[slot.name][self.lang])
+        phrase = self.rng.choice(self.spec.phrases[phrases or slot.name][self.lang])
         value = normalise_slot(self.spec, slot, Span(phrase))
         return self._span(slot, value if value is not None else phrase, phrase)
 

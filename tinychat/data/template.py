@@ -15,10 +15,13 @@ from tinychat.domain.quoted_command import quote
 
 @dataclass(frozen=True)
 class Placeholder:
-    """``{slot}`` or ``{slot|을}``: a slot value, maybe followed by a Korean particle."""
+    """``{slot}``, ``{slot|을}`` or ``{slot:phrases}``: a slot value, maybe followed by a Korean particle,
+    drawn from the slot's own phrase list or from the one named after the colon ("{task:event}" says
+    a reminder's task as an event, "the meeting", where "to {task}" says a deed, "call mom")."""
 
     slot: str
     particle: str = ""
+    phrases: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ def _parse_sequence(text: str, pos: int, top: bool) -> tuple[_Node, int]:
                 node.append(literal)
                 literal = ""
             slot, _, particle = text[pos + 1 : close].partition("|")
-            node.append(Placeholder(slot.strip(), particle.strip()))
+            slot, _, phrases = slot.partition(":")
+            node.append(Placeholder(slot.strip(), particle.strip(), phrases.strip()))
             pos = close + 1
             continue
         literal += ch

@@ -179,7 +179,8 @@ class Intent(_Strict):
     confirm_unless: list[str] = []
     #: phrasings per language; "(a|b|)" picks one alternative, "{slot}" a value,
     #: "{slot|을}" a value followed by the Korean particle that fits it, "{task|으라고}" a -기 task
-    #: said as a quoted command ("약 먹으라고")
+    #: said as a quoted command ("약 먹으라고"), "{task:event}" a value drawn from ``phrases.event``
+    #: instead of the slot's own list
     examples: dict[str, list[str]] = {}
     #: outcome → texts per language; texts given straight under a language are the outcome "done"
     replies: dict[str, ReplyTexts] = {}
@@ -206,7 +207,8 @@ class DomainSpec(_Strict):
     languages: list[str] = list(LANGUAGES)
     catalogues: dict[str, Catalogue] = {}
     intents: list[Intent]
-    #: values the synthesiser draws for span slots of type text, per catalogue-less slot name
+    #: values the synthesiser draws for span slots of type text, per catalogue-less slot name (or per
+    #: list name a template draws from: "{task:event}")
     phrases: dict[str, dict[str, list[str]]] = {}
     #: canonical forms of text slot values, per slot name
     text_values: dict[str, TextValues] = {}
@@ -237,6 +239,7 @@ class DomainSpec(_Strict):
                     raise ValueError(f"intent {intent.name!r} has examples in undeclared language {lang!r}")
                 for template in templates:
                     _check_placeholders(intent, template)
+                    _check_phrase_lists(intent, template, lang, self.phrases)
         return self
 
     def is_open(self, slot: Slot) -> bool:
@@ -256,7 +259,8 @@ class DomainSpec(_Strict):
         return [i.name for i in self.intents]
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?:\|[^}]*)?\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::[a-z_0-9]+)?(?:\|[^}]*)?\}")
+_PHRASE_LIST = re.compile(r"\{[a-z_0-9]+:([a-z_0-9]+)(?:\|[^}]*)?\}")
 
 
 def _check_placeholders(intent: Intent, template: str) -> None:
@@ -269,6 +273,16 @@ def _check_placeholders(intent: Intent, template: str) -> None:
             )
     if template.count("(") != template.count(")"):
         raise ValueError(f"intent {intent.name!r} example {template!r} has unbalanced parentheses")
+
+
+def _check_phrase_lists(intent: Intent, template: str, lang: str, phrases: dict[str, dict[str, list[str]]]) -> None:
+    """``{task:event}`` draws from ``phrases.event``, which must exist in the template's language."""
+    for name in _PHRASE_LIST.findall(template):
+        if not phrases.get(name, {}).get(lang):
+            raise ValueError(
+                f"intent {intent.name!r} example {template!r} draws from phrases {name!r}, "
+                f"which the spec does not give in {lang!r} (phrases given: {sorted(phrases)})"
+            )
 
 
 def load_spec(path: str | Path) -> DomainSpec:
