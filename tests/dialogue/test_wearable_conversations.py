@@ -90,6 +90,17 @@ def test_a_reminder_about_a_thing_is_said_back_as_one(watch, converse):
     ])
 
 
+def test_a_reminder_said_with_a_day_part_is_due_in_it(watch, converse):
+    """The clock says Monday 2 pm: "tonight" is 7 pm, and "today" with no time asks when, since 9 am has gone."""
+    converse(watch, [
+        ("remind me to call mom tonight", "reminder_set", "call mom at 7 pm"),
+        ("remind me to water the plants today", "reminder_set", "when should i remind you"),
+        ("at 6 pm", "reminder_set", "water the plants at 6 pm"),
+        ("remind me to call dad this afternoon", "reminder_set", "call dad at 3 pm"),
+    ])
+    assert watch.poll_events() == []  # none was due in the past
+
+
 def test_alarms_follow_up_and_confirmation(watch, converse):
     converse(watch, [
         ("set an alarm", "alarm_set", "what time"),

@@ -45,13 +45,16 @@ _DAY_PART = re.compile(r"\b(?:am|pm|a m|p m|morning|afternoon|evening|night|toni
 #: the date, "8" as the time, of "remind me tonight at 8")
 _EVENING = re.compile(r"\b(?:tonight|evening|night)\b|저녁|밤")
 _MORNING = re.compile(r"\b(?:am|a m|morning)\b|오전|아침|새벽")
+#: when a day said with no clock time is due: "remind me tonight" at 7 pm, not at 9 am
+_UNSAID_HOURS = ((_EVENING, "19:00"), (re.compile(r"\bafternoon\b|오후"), "15:00"))
 
 
-def _due(req: Request, default_time: str = "09:00") -> datetime:
+def _due(req: Request) -> datetime:
     hhmm, day = req.slots.get("time"), req.slots.get("date")
     said = req.text.lower()
     task = str(req.slots.get("task", "")).lower()
     beside_task = said.replace(task, " ") if task else said  # the task "watch the evening news" says no time
+    default_time = next((hour for part, hour in _UNSAID_HOURS if part.search(beside_task)), "09:00")
     hour = int(str(hhmm)[:2]) if hhmm else 0
     if 1 <= hour <= 11 and _EVENING.search(beside_task) and not _MORNING.search(said):
         hhmm = f"{hour + 12:02d}{str(hhmm)[2:]}"
@@ -180,22 +183,26 @@ _ABOUT = re.compile(r"^(?:about|of) ")
 _THING_START = re.compile(r"^(?:the|my|a|an|our|his|her|their|this|that)\b")
 
 
-def _topic(task: str, lang: str) -> str | None:
-    """What a reminder is about when its task is a noun phrase ("the meeting"), so the reply says
-    "remind you about the meeting", not "remind you to about the meeting"; None for a deed."""
+def _topic(task: str, lang: str, said: str) -> str | None:
+    """What a reminder is about when its task is a noun phrase ("the meeting", or "dinner with sarah"
+    said after "about", "for" or "i have"), so the reply says "remind you about the meeting", not
+    "remind you to about the meeting"; None for a deed."""
     if lang != "en":
         return None
     thing = _ABOUT.sub("", task)
-    return thing if thing != task or _THING_START.match(thing) else None
+    named = re.search(rf"\b(?:about|of|for|have|got|there's|theres) {re.escape(thing)}\b", said.lower())
+    return thing if thing != task or _THING_START.match(thing) or named else None
 
 
 def reminder_set(req: Request) -> Outcome:
     if "time" not in req.slots and "date" not in req.slots:
         return Outcome(ask="time")
     due = _due(req)
+    if due <= req.now and "time" not in req.slots:
+        return Outcome(ask="time")  # "today" said at 3 pm: 9 am has gone
     when = moment_words(due, req.now, req.lang)
     task = str(req.slots["task"])
-    topic = _topic(task, req.lang)
+    topic = _topic(task, req.lang, req.text)
     label = topic or task
     reminder = scheduler.schedule(req.db, "reminder", due, req.now, req.lang, intent="reminder_set",
                                   values={"task": label, "when": when}, label=label, repeat=_repeat(req.text))
