@@ -81,6 +81,17 @@ def test_the_test_split_leaves_out_an_intent_with_nothing_held_out():
     assert [e for e in test if e.intent == "timer_query" and e.lang == "en"]
 
 
+def test_an_event_frame_draws_its_task_from_the_event_list():
+    """"remind me about {task:event}" says the task as an event ("the meeting"), never as a deed ("call mom")."""
+    spec = builtin_spec("wearable")
+    events, deeds = set(spec.phrases["event"]["en"]), set(spec.phrases["task"]["en"])
+    about = [e for e in CorpusBuilder(spec).build(20000, seed=5, split="train")
+             if e.intent == "reminder_set" and e.lang == "en" and "remind me about " in e.text and "task" in e.values]
+    assert about
+    assert {e.values["task"] for e in about} <= events
+    assert not {e.values["task"] for e in about} & deeds
+
+
 def test_noise_never_breaks_spans():
     spec = builtin_spec("wearable")
     corpus = CorpusBuilder(spec).build(3000, seed=4)

@@ -139,6 +139,16 @@ def test_list_remove_and_named_lists(fridge, converse):
     ])
 
 
+def test_remove_it_from_the_list_takes_off_what_was_just_added(fridge, converse):
+    """Not a clearing of the whole list, which the model before read it as."""
+    converse(fridge, [
+        ("add milk to the shopping list", "list_add", "milk"),
+        ("add eggs to the shopping list", "list_add", "eggs"),
+        ("remove it from the list", "list_remove", "eggs"),
+    ])
+    assert [row["item"] for row in fridge.snapshot()["lists"]["shopping"]] == ["milk"]
+
+
 def test_help_and_refusal(fridge, converse):
     converse(fridge, [
         ("what can you do?", "help", "fridge"),

@@ -90,6 +90,16 @@ def test_a_reminder_about_a_thing_is_said_back_as_one(watch, converse):
     ])
 
 
+def test_a_reminder_about_an_event_is_said_back_as_one(watch, converse):
+    converse(watch, [
+        ("remind me about dinner with sarah tomorrow", "reminder_set",
+         "i'll remind you about dinner with sarah at 9 am tomorrow"),  # the date said last is when
+        ("set a reminder for the conference call at 4 pm", "reminder_set",
+         "i'll remind you about the conference call at 4 pm"),
+        ("내일 치과 예약 있다고 알려 줘", "reminder_set", "'치과 예약' 알려 드릴게요"),
+    ])
+
+
 def test_a_reminder_said_with_a_day_part_is_due_in_it(watch, converse):
     """The clock says Monday 2 pm: "tonight" is 7 pm, and "today" with no time asks when, since 9 am has gone."""
     converse(watch, [

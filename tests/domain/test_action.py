@@ -275,6 +275,46 @@ def test_a_time_said_after_at_fills_an_empty_time(target, utterance, slots):
     assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
 
 
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
+    [("reminder_set task=[the meeting tomorrow]", "remind me about the meeting tomorrow",
+      {"task": "the meeting", "date": "tomorrow"}),
+     ("reminder_set task=[the team lunch on friday]", "remind me about the team lunch on friday",
+      {"task": "the team lunch", "date": "friday"}),
+     ("reminder_set task=[call mom tomorrow] date=[friday]", "remind me on friday to call mom tomorrow",
+      {"task": "call mom tomorrow", "date": "friday"}),  # the date slot is taken already
+     ("reminder_set task=[plan the weekend]", "remind me to plan the weekend", {"task": "plan the weekend"}),
+     ("reminder_set task=[tidy my weekend bag]", "remind me to tidy my weekend bag", {"task": "tidy my weekend bag"})],
+)
+def test_a_date_said_last_in_the_task_is_when_it_is_due(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
+    [("reminder_set task=[about the recital] date=[tomorrow]", "dont let me forget about the recital tomorrow",
+      {"task": "the recital", "date": "tomorrow"}),
+     ("reminder_set time=[10 am]", "can you remind me of the budget review at 10 am",
+      {"time": "10:00", "task": "the budget review"}),  # read after "of"
+     ("reminder_set task=[think about dinner]", "remind me to think about dinner", {"task": "think about dinner"})],
+)
+def test_an_event_is_read_without_its_about(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+def test_a_place_of_function_words_is_still_a_place():
+    """"us" is a function word ("remind us"), but "the us" is a country: asked its time, the watch must
+    not answer with the local time for want of a place."""
+    from tinychat.domain.action import resolve_action
+
+    read = resolve_action(builtin_spec("wearable"), "time_query place=[the us]", utterance="whats the time in the us")
+    assert read.slots == {"place": "united states"}
+
+
 def test_a_time_copied_as_the_task_is_the_time():
     from tinychat.domain.action import resolve_action
 

@@ -176,6 +176,27 @@ def _moment_said_first(intent: Intent, value: str, filled: set[str]) -> _Cut | N
     return None
 
 
+#: words that make a date the object of a task ("plan the weekend", "book my birthday")
+_DETERMINERS = frozenset({"the", "a", "my", "our", "your", "his", "her", "their"})
+
+
+def _date_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
+    """The date ``value`` ends on (up to three words) cut off, while the date slot is empty: "the
+    meeting tomorrow", "the team lunch on friday" → "the meeting", "the team lunch" and the date. A
+    date said with "the" ("plan the weekend") is the task's object, not when it is due."""
+    date_slot = next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
+    if date_slot is None or date_slot in filled:
+        return None
+    words = value.split()
+    for length in range(min(3, len(words) - 1), 0, -1):
+        if words[-length] in _DETERMINERS or words[-length - 1] in _DETERMINERS:
+            continue
+        day = normalise.parse_date(" ".join(words[-length:]))
+        if day is not None:
+            return " ".join(words[:-length]), (date_slot, day)
+    return None
+
+
 def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
     """A delay ``value`` ends on cut off: "check the oven in 10 minutes", "call mom an hour from now",
     "빨래 꺼내기 10분 뒤에" → "check the oven", "call mom", "빨래 꺼내기". The dialogue reads the delay from
@@ -208,7 +229,7 @@ def _cut_moments(intent: Intent, name: str, slots: dict[str, SlotValue], read: d
 
 
 #: how free text gives up a moment said with it, in order
-_MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _delay_said_last)
+_MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _date_said_last, _delay_said_last)
 
 
 def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, Span], utterance: str) -> None:

@@ -196,17 +196,18 @@ _COURTESY_TAIL = re.compile(r"(?:,? (?:please|thanks|thank you|ok|okay|cheers|al
 
 
 def parse_text(span: str) -> str:
-    """Free text as said: lower-case, single spaces, a leading "to "/"that " and trailing courtesy dropped;
-    "" if it names nothing.
+    """Free text as said: lower-case, single spaces, a leading "to "/"that "/"about " and trailing
+    courtesy dropped; "" if it names nothing.
 
-    "to call mom" → "call mom": the verb the user asked for, not the infinitive marker.
+    "to call mom" → "call mom": the verb the user asked for, not the infinitive marker; "about the
+    recital" → "the recital".
     Korean is kept as said, particles and all, since they are part of the message, except that
     a quoted command takes its -기 form ("약 먹으라고" → "약 먹기").
     """
     text = _COURTESY_TAIL.sub("", " ".join(span.lower().split()).strip(" .,!?;:\"'"))
     if all(word in FUNCTION_WORDS for word in text.split()):
         return ""
-    for lead in ("to ", "that "):
+    for lead in ("to ", "that ", "about "):
         if text.startswith(lead):
             return text[len(lead) :]
     return quoted_command.unquote(text)
