@@ -176,14 +176,15 @@ def _moment_said_first(intent: Intent, value: str, filled: set[str]) -> _Cut | N
     return None
 
 
-#: words that make a date the object of a task ("plan the weekend", "book my birthday")
+#: words that make a date part of a task's object ("plan the weekend", "book our weekend")
 _DETERMINERS = frozenset({"the", "a", "my", "our", "your", "his", "her", "their"})
 
 
 def _date_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
     """The date ``value`` ends on (up to three words) cut off, while the date slot is empty: "the
     meeting tomorrow", "the team lunch on friday" → "the meeting", "the team lunch" and the date. A
-    date said with "the" ("plan the weekend") is the task's object, not when it is due."""
+    date after a determiner ("plan the weekend", "book our weekend") is the task's object, not when
+    it is due."""
     date_slot = next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
     if date_slot is None or date_slot in filled:
         return None
