@@ -4,6 +4,8 @@ import io
 import json
 import subprocess
 import sys
+import threading
+import time
 
 from tinychat.cli import main
 from tinychat.dialogue import Assistant
@@ -38,6 +40,27 @@ def test_chat_reads_until_eof(tmp_path, monkeypatch):
     with Assistant.load("fridge", tmp_path) as assistant:
         chat(assistant, out)
     assert "milk" in out.getvalue().split("fridge:")[-1]
+
+
+def test_chat_stops_watching_for_events_before_it_returns(tmp_path, monkeypatch):
+    """The caller closes the assistant once chat returns; a poll still running then hit a closed database."""
+    polling = threading.Event()
+
+    class QuitOnceAPollRuns(io.StringIO):
+        def readline(self, *args):
+            polling.wait(5)
+            return "quit\n"
+
+    monkeypatch.setattr(sys, "stdin", QuitOnceAPollRuns())
+    with Assistant.load("wearable", tmp_path) as assistant:
+        def slow_poll():
+            polling.set()
+            time.sleep(0.5)
+            return []
+
+        monkeypatch.setattr(assistant, "poll_events", slow_poll)
+        chat(assistant, io.StringIO(), poll_seconds=0.01)
+        assert not [thread for thread in threading.enumerate() if "_watch_events" in thread.name]
 
 
 def test_demo_runs_both_domains_in_both_languages(tmp_path):

@@ -85,6 +85,7 @@ def chat(assistant: Assistant, out: TextIO | None = None, poll_seconds: float = 
                 print_turn(assistant.handle(text), out, assistant.spec.name)
     finally:
         stop.set()
+        watcher.join()  # the caller closes the store next: a poll still running would hit a closed database
         if readline is not None:
             readline.write_history_file(str(history))
 
