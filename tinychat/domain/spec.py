@@ -238,8 +238,7 @@ class DomainSpec(_Strict):
                 if lang not in self.languages:
                     raise ValueError(f"intent {intent.name!r} has examples in undeclared language {lang!r}")
                 for template in templates:
-                    _check_placeholders(intent, template)
-                    _check_phrase_lists(intent, template, lang, self.phrases)
+                    _check_placeholders(intent, template, lang, self.phrases)
         return self
 
     def is_open(self, slot: Slot) -> bool:
@@ -259,30 +258,27 @@ class DomainSpec(_Strict):
         return [i.name for i in self.intents]
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::[a-z_0-9]+)?(?:\|[^}]*)?\}")
-_PHRASE_LIST = re.compile(r"\{[a-z_0-9]+:([a-z_0-9]+)(?:\|[^}]*)?\}")
+#: "{slot}", "{slot|을}", "{slot:phrases}": the slot, and the phrase list it draws from if named
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::([a-z_0-9]+))?(?:\|[^}]*)?\}")
 
 
-def _check_placeholders(intent: Intent, template: str) -> None:
+def _check_placeholders(intent: Intent, template: str, lang: str, phrases: dict[str, dict[str, list[str]]]) -> None:
+    """Each placeholder names a slot of the intent, and a phrase list it names ("{task:event}") exists
+    in the template's language."""
     slot_names = {s.name for s in intent.slots}
-    for name in _PLACEHOLDER.findall(template):
+    for name, listed in _PLACEHOLDER.findall(template):
         if name not in slot_names:
             raise ValueError(
                 f"intent {intent.name!r} example {template!r} uses {{{name}}}, "
                 f"which is not one of its slots {sorted(slot_names)}"
             )
-    if template.count("(") != template.count(")"):
-        raise ValueError(f"intent {intent.name!r} example {template!r} has unbalanced parentheses")
-
-
-def _check_phrase_lists(intent: Intent, template: str, lang: str, phrases: dict[str, dict[str, list[str]]]) -> None:
-    """``{task:event}`` draws from ``phrases.event``, which must exist in the template's language."""
-    for name in _PHRASE_LIST.findall(template):
-        if not phrases.get(name, {}).get(lang):
+        if listed and not phrases.get(listed, {}).get(lang):
             raise ValueError(
-                f"intent {intent.name!r} example {template!r} draws from phrases {name!r}, "
+                f"intent {intent.name!r} example {template!r} draws from phrases {listed!r}, "
                 f"which the spec does not give in {lang!r} (phrases given: {sorted(phrases)})"
             )
+    if template.count("(") != template.count(")"):
+        raise ValueError(f"intent {intent.name!r} example {template!r} has unbalanced parentheses")
 
 
 def load_spec(path: str | Path) -> DomainSpec:
