@@ -57,6 +57,26 @@ def test_one_request_stays_whole(fridge, text):
     assert things(fridge, text) is None
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I bought eggs and ate two apples",  # "i bought ate two apples" would buy them
+     [("inventory_add", {"item": "egg"}), ("inventory_remove", {"quantity": 2, "item": "apple"})]),
+    ("i used the butter and bought more milk",
+     [("inventory_remove", {"item": "butter"}), ("inventory_add", {"item": "milk"})]),
+    ("계란 샀어 그리고 우유 다 먹었어",  # verb last: the first part has its own verb before the shared one
+     [("inventory_add", {"item": "egg"}), ("inventory_remove", {"item": "milk"})]),
+])
+def test_a_part_with_its_own_verb_is_its_own_request(fridge, text, expected):
+    assert things(fridge, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i bought a dozen eggs and a big tub of yogurt",  # "a big tub of" says no request alone
+    "i bought eggs and some fresh milk",
+])
+def test_words_of_a_thing_are_no_verb_of_its_own(fridge, text):
+    assert {intent for intent, _ in things(fridge, text)} == {"inventory_add"}
+
+
 def test_a_name_with_a_join_still_splits_from_the_next_thing(fridge):
     assert [slots["item"] for _, slots in things(fridge, "add mac and cheese and milk to the list")] == [
         "pasta", "milk"]

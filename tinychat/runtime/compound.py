@@ -4,8 +4,10 @@ The model writes one action per utterance, so it would mix the two into one ("12
 milk"). Such an utterance is split at its "and"s into one sentence per thing, each keeping the
 words around the things (the verb, the list): "i bought a dozen eggs", "i bought two bottles of
 milk". The split stands only when every sentence reads as the same request as the whole, each
-about a different thing. Otherwise the parts may be whole requests of their own ("set a timer
-for 5 minutes and an alarm at 7"); anything else stays one utterance.
+about a different thing, and no part says a request of its own where the shared words would go
+("i bought eggs and ate two apples": the apples were eaten, not bought). Otherwise the parts may
+be whole requests of their own ("set a timer for 5 minutes and an alarm at 7"); anything else
+stays one utterance.
 """
 
 from __future__ import annotations
@@ -56,9 +58,13 @@ def split_things(parser: Parser, text: str, whole: Action, read: Reader | None =
     tries = [normalise_utterance(_LIST_COMMA.sub(" and ", text)), normalise_utterance(text)]
     for utterance in dict.fromkeys(tries):
         parts = split_at_joins(utterance, parser.spec)
-        sentences = _sentences(read, parts, catalogue, thing) if len(parts) > 1 else None
-        if sentences is None:
+        shared = _sentences(read, parts, catalogue, thing) if len(parts) > 1 else None
+        if shared is None:
             continue
+        sentences, prefix, suffix = shared
+        if _says_its_own_request(parser.spec, read, parts, sentences, (bool(prefix), bool(suffix)), catalogue, thing):
+            alone = [read(part)[0] for part in parts]
+            return alone if all(_is_request(parser.spec, action, OWN_REQUEST) for action in alone) else None
         actions = [read(sentence)[0] for sentence in sentences]
         things = [action.slots.get(thing[0]) for action in actions]
         if all(a.intent == whole.intent for a in actions) and None not in things and len(set(things)) == len(things):
@@ -68,6 +74,36 @@ def split_things(parser: Parser, text: str, whole: Action, read: Reader | None =
 
 #: how sure the model must be of each part read alone for it to count as a request of its own
 SURE_REQUEST = 0.9
+#: how sure, where a part's own verb stands where the shared words would go ("and ate two apples"):
+#: there the part is plainly no bare thing, so a likely reading of it beats the shared verb
+OWN_REQUEST = 0.5
+
+
+def _says_its_own_request(spec: DomainSpec, read: Reader, parts: list[str], sentences: list[str],
+                          shared: tuple[bool, bool], catalogue: Catalogue, thing: list[str]) -> bool:
+    """Whether a part has its own words on a side where the split gives it the shared ones, and those
+    words make it another request: "ate two apples" of "i bought eggs and ate two apples" reads as
+    taking apples out, "i bought ate two apples" as buying them. "a big tub of yogurt" says no request
+    alone, so it stays a thing bought."""
+    leading, trailing = shared
+    for index, (part, sentence) in enumerate(zip(parts, sentences, strict=True)):
+        gets_leading, gets_trailing = leading and index > 0, trailing and index < len(parts) - 1
+        where = _thing_in(read, part, catalogue, thing) if gets_leading or gets_trailing else None
+        if where is None:
+            continue
+        own_words = (gets_leading and part[: where[0]].strip()) or (gets_trailing and part[where[1]:].strip())
+        alone = read(part)[0]
+        if own_words and _is_request(spec, alone, OWN_REQUEST) and alone.intent != read(sentence)[0].intent:
+            return True
+    return False
+
+
+def _is_request(spec: DomainSpec, action: Action, sure: float) -> bool:
+    """A whole request of the domain, read at least ``sure``: no slot missing, nothing that needs a yes first."""
+    if action.intent in SHARED_INTENTS or action.confidence < sure:
+        return False
+    intent = spec.intent(action.intent)
+    return not intent.destructive and all(slot.name in action.slots for slot in intent.slots if slot.required)
 
 
 def split_requests(parser: Parser, text: str, read: Reader | None = None) -> list[Action] | None:
@@ -81,12 +117,8 @@ def split_requests(parser: Parser, text: str, read: Reader | None = None) -> lis
     if len(parts) < 2:
         return None
     actions = [(read or parser.read)(part)[0] for part in parts]
-    for action in actions:
-        if action.intent in SHARED_INTENTS or action.confidence < SURE_REQUEST:
-            return None
-        intent = parser.spec.intent(action.intent)
-        if intent.destructive or any(slot.required and slot.name not in action.slots for slot in intent.slots):
-            return None
+    if not all(_is_request(parser.spec, action, SURE_REQUEST) for action in actions):
+        return None
     return actions if len({action.intent for action in actions}) == len(actions) else None
 
 
@@ -127,8 +159,10 @@ def _names_with_joins(spec: DomainSpec) -> list[str]:
     return cached[1]
 
 
-def _sentences(read: Reader, parts: list[str], catalogue: Catalogue, thing: list[str]) -> list[str] | None:
-    """Each part with the words before the first part's thing and after the last part's thing around it.
+def _sentences(read: Reader, parts: list[str], catalogue: Catalogue,
+               thing: list[str]) -> tuple[list[str], str, str] | None:
+    """Each part with the words before the first part's thing and after the last part's thing around it,
+    and those shared words.
 
     Whether the verb comes first ("i bought eggs and milk") or last ("계란이랑 우유 샀어"), those
     words belong to every thing. A part the model cannot read alone ("add salt") is read again
@@ -147,7 +181,7 @@ def _sentences(read: Reader, parts: list[str], catalogue: Catalogue, thing: list
     cores = [first[head[0] :], *parts[1:-1], last[: tail[1]]]
     if not all(core.strip() for core in cores):
         return None
-    return [" ".join((prefix + core + suffix).split()) for core in cores]
+    return [" ".join((prefix + core + suffix).split()) for core in cores], prefix.strip(), suffix.strip()
 
 
 def _thing_in(read: Reader, part: str, catalogue: Catalogue, thing: list[str],
