@@ -84,12 +84,29 @@ def test_the_test_split_leaves_out_an_intent_with_nothing_held_out():
 def test_an_event_frame_draws_its_task_from_the_event_list():
     """"remind me about {task:event}" says the task as an event ("the meeting"), never as a deed ("call mom")."""
     spec = builtin_spec("wearable")
-    events, deeds = set(spec.phrases["event"]["en"]), set(spec.phrases["task"]["en"])
+    events, deeds = ({normalise_utterance(p) for p in spec.phrases[name]["en"]} for name in ("event", "task"))
     about = [e for e in CorpusBuilder(spec).build(20000, seed=5, split="train")
              if e.intent == "reminder_set" and e.lang == "en" and "remind me about " in e.text and "task" in e.values]
     assert about
     assert {e.values["task"] for e in about} <= events
     assert not {e.values["task"] for e in about} & deeds
+
+
+def test_a_date_drawn_from_a_phrase_list_is_a_date():
+    """"every {date:weekday}" says a bare weekday, and the label is that day."""
+    spec = builtin_spec("wearable")
+    weekly = [e for e in CorpusBuilder(spec).build(20000, seed=5, split="train")
+              if e.lang == "en" and e.intent == "reminder_set" and "date" in e.values
+              and f"every {e.values['date']}" in e.text]
+    assert weekly
+    assert {e.values["date"] for e in weekly} <= set(spec.phrases["weekday"]["en"])
+
+
+def test_a_phrase_that_is_no_value_of_its_slot_is_refused():
+    spec = builtin_spec("wearable").model_copy(deep=True)  # the built-in spec is shared
+    spec.phrases["weekday"]["en"] = ["someday"]
+    with pytest.raises(ValueError, match="'someday' of list 'weekday' is no date"):
+        CorpusBuilder(spec).build(20000, seed=5, split="train")
 
 
 def test_noise_never_breaks_spans():

@@ -154,6 +154,23 @@ def test_alarm_fires_and_repeats(watch, clock, converse):
     assert len(watch.snapshot()["alarms"]) == 1  # tomorrow's
 
 
+def test_a_reminder_that_repeats_needs_no_day(watch, clock, converse):
+    converse(watch, [
+        ("remind me to take my vitamins every morning", "reminder_set",
+         "take your vitamins at 9 am tomorrow, and every day after that"),
+        ("remind me to call grandma every sunday", "reminder_set", ["call grandma at 9 am on sunday", "every week"]),
+        ("매주 금요일 저녁 6시에 장보기 알림 맞춰 줘", "reminder_set", "매주 '장보기'"),
+    ])
+    clock.advance(19 * 3600 + 1)  # Tuesday 9 am
+    assert [e.text for e in watch.poll_events()] == ["Reminder: take my vitamins."]
+    assert len(watch.snapshot()["reminders"]) == 3  # Wednesday's vitamins, Sunday's call, Friday's shopping
+
+
+def test_a_weekday_alarm_set_on_friday_first_rings_on_monday(watch, clock, converse):
+    clock.advance(4 * 86400 + 6 * 3600)  # Friday 8 pm
+    converse(watch, [("wake me up at 6:30 every weekday", "alarm_set", "6:30 am on monday, and on weekdays after")])
+
+
 def test_korean_alarm_and_confirmation(watch, converse):
     converse(watch, [
         ("내일 아침 7시에 깨워 줘", "alarm_set", "내일 오전 7시"),

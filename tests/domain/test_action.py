@@ -294,6 +294,28 @@ def test_a_date_said_last_in_the_task_is_when_it_is_due(target, utterance, slots
 
 @pytest.mark.parametrize(
     ("target", "utterance", "slots"),
+    [("reminder_set task=[take my vitamins every morning]", "remind me to take my vitamins every morning",
+      {"task": "take my vitamins"}),
+     ("reminder_set task=[call grandma every sunday]", "remind me to call grandma every sunday",
+      {"task": "call grandma", "date": "sunday"}),  # the day it repeats on is the first day due
+     ("reminder_set task=[pay] date=[friday] time=[9 am]", "remind me to pay rent every friday at 9 am",
+      {"task": "pay rent", "date": "friday", "time": "09:00"}),  # read after "to", up to the repeat
+     ("reminder_set task=[water the plants on mondays] date=[friday]",
+      "remind me friday to water the plants on mondays",
+      {"task": "water the plants", "date": "friday"}),  # the date slot is taken already
+     ("reminder_set task=[분리수거 하기 화요일마다]", "분리수거 하기 화요일마다 알려 줘",
+      {"task": "분리수거 하기", "date": "tuesday"}),
+     ("reminder_set task=[send the weekly update]", "remind me to send the weekly update",
+      {"task": "send the weekly update"})],  # a repeat word inside the task is the task's
+)
+def test_a_repeat_said_last_in_the_task_is_no_part_of_it(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+@pytest.mark.parametrize(
+    ("target", "utterance", "slots"),
     [("reminder_set task=[about the recital] date=[tomorrow]", "dont let me forget about the recital tomorrow",
       {"task": "the recital", "date": "tomorrow"}),
      ("reminder_set time=[10 am]", "can you remind me of the budget review at 10 am",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tinychat.domain.hangul import final_consonant, is_syllable
+from tinychat.domain.hangul import final_consonant, is_past_stem, is_syllable
 
 
 @pytest.mark.parametrize(("word", "final"), [
@@ -18,3 +18,11 @@ def test_final_consonant(word: str, final: str) -> None:
 def test_is_syllable() -> None:
     assert is_syllable("가") and is_syllable("힣")
     assert not is_syllable("ㄱ") and not is_syllable("a")
+
+
+@pytest.mark.parametrize(("syllable", "past"), [
+    ("샀", True), ("었", True), ("했", True), ("뺐", True),
+    ("있", False), ("사", False), ("고", False), ("a", False), ("", False),
+])
+def test_is_past_stem(syllable: str, past: bool) -> None:
+    assert is_past_stem(syllable) == past

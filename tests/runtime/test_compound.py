@@ -3,7 +3,7 @@
 import pytest
 
 from tinychat import Parser
-from tinychat.runtime.compound import split_requests, split_things
+from tinychat.runtime.compound import split_at_joins, split_requests, split_things
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,15 @@ def test_words_of_a_thing_are_no_verb_of_its_own(fridge, text):
     assert {intent for intent, _ in things(fridge, text)} == {"inventory_add"}
 
 
+@pytest.mark.parametrize(("text", "parts"), [
+    ("계란 샀고 우유 다 먹었어", ["계란 샀어", "우유 다 먹었어"]),
+    ("계란 있고 우유 없어", ["계란 있고 우유 없어"]),  # "there is … and" joins no requests
+    ("우유 사고 싶어", ["우유 사고 싶어"]),  # no past tense
+])
+def test_a_past_tense_joined_by_go_ends_its_sentence(fridge, text, parts):
+    assert split_at_joins(text, fridge.spec) == parts
+
+
 def test_a_name_with_a_join_still_splits_from_the_next_thing(fridge):
     assert [slots["item"] for _, slots in things(fridge, "add mac and cheese and milk to the list")] == [
         "pasta", "milk"]
@@ -94,6 +103,10 @@ def watch():
      [("list_add", {"item": "milk", "list": "shopping"}), ("inventory_query", {})]),
     ("fridge", "I bought eggs and threw out the old cheese",
      [("inventory_add", {"item": "egg"}), ("inventory_remove", {"item": "cheese"})]),
+    ("fridge", "김치 다 먹었고 두부 샀어",  # a past tense joined by -고
+     [("inventory_remove", {"item": "kimchi"}), ("inventory_add", {"item": "tofu"})]),
+    ("fridge", "사과 두 개 먹었고 배 세 개 샀어",
+     [("inventory_remove", {"item": "apple", "quantity": 2}), ("inventory_add", {"item": "pear", "quantity": 3})]),
 ])
 def test_whole_requests_joined_by_and_split(fridge, watch, domain, text, expected):
     parser = fridge if domain == "fridge" else watch

@@ -219,7 +219,11 @@ class _ValueSampler:
         self._picked: dict[str, Entity | str] = {}
 
     def surface(self, name: str, phrases: str = "") -> str:
+        """How a value of slot ``name`` is said; drawn from the phrase list ``phrases`` when a template
+        names one ("{task:event}", "every {date:weekday}"), else from the slot's type."""
         slot = self.intent.slot(name)
+        if phrases:
+            return self._phrase(slot, phrases)
         if slot.type == SlotType.entity:
             return self._entity(slot)
         if slot.type == SlotType.quantity:
@@ -233,8 +237,16 @@ class _ValueSampler:
         if slot.type == SlotType.date:
             date = _sample_date(self.rng)
             return self._span(slot, date, render.render_date(date, self.lang, self.rng))
-        phrase = self.rng.choice(self.spec.phrases[phrases or slot.name][self.lang])
-        value = normalise_slot(self.spec, slot, Span(phrase))
+        return self._phrase(slot, slot.name)
+
+    def _phrase(self, slot: Slot, phrases: str) -> str:
+        """A phrase of the list ``phrases`` as the value of ``slot``; free text is its own value (as the
+        normalised utterance says it: "my doctors appointment"), any other type must read as one
+        ("monday" for a date)."""
+        phrase = self.rng.choice(self.spec.phrases[phrases][self.lang])
+        value = normalise_slot(self.spec, slot, Span(normalise_utterance(phrase)))  # as the utterance says it
+        if value is None and slot.type != SlotType.text:
+            raise ValueError(f"phrase {phrase!r} of list {phrases!r} is no {slot.type.value} for slot {slot.name!r}")
         return self._span(slot, value if value is not None else phrase, phrase)
 
     def said_as(self, name: str, surface: str) -> str:

@@ -22,6 +22,25 @@ _REPEATS = {
     "weekly": lambda weekday: 7,
 }
 REPEATS = tuple(_REPEATS)
+#: the weekdays (Monday 0) a repeat fires on; one not named fires on any day
+_REPEAT_DAYS = {"weekdays": range(5), "weekends": range(5, 7)}
+
+
+def first_repeat(due: datetime, repeat: str | None) -> datetime:
+    """The first firing of an item repeating ``repeat`` from ``due``: a weekday alarm set on a Friday
+    evening first rings on Monday, not on Saturday."""
+    days = _REPEAT_DAYS.get(repeat or "")
+    while days is not None and due.weekday() not in days:
+        due += timedelta(days=1)
+    return due
+
+
+def next_repeat(due: datetime, repeat: str, now: datetime) -> datetime:
+    """The first firing of an item repeating ``repeat`` from ``due`` that is later than ``now``."""
+    step = _REPEATS[repeat]
+    while due <= now:
+        due += timedelta(days=step(due.weekday()))
+    return due
 
 
 def utc(moment: datetime) -> str:
@@ -72,10 +91,7 @@ def fire_due(db: sqlite3.Connection, now: datetime, started_at: datetime, replie
                    (utc(now), row["id"]))
         data = json.loads(row["data"])
         if row["repeat"] in _REPEATS:
-            when = local(row["due_at"], now)
-            step = _REPEATS[row["repeat"]]
-            while when <= now:
-                when += timedelta(days=step(when.weekday()))
+            when = next_repeat(local(row["due_at"], now), row["repeat"], now)
             db.execute("INSERT INTO schedule (kind, label, due_at, repeat, lang, data, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (row["kind"], row["label"], utc(when), row["repeat"], row["lang"], row["data"], utc(now)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from tinychat.domain import free_text, normalise
+from tinychat.domain import free_text, normalise, repeat
 from tinychat.domain.delay import delays_in
 from tinychat.domain.entities import exact_entity, resolve_entity, whole_name
 from tinychat.domain.free_text import locate
@@ -209,6 +209,18 @@ def _delay_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | Non
     return None
 
 
+def _repeat_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
+    """A repeat ``value`` ends on cut off ("take my vitamins every morning" → "take my vitamins"), the
+    weekday it names filling the empty date slot ("call grandma every sunday"). The dialogue reads the
+    repeat from the utterance."""
+    said = repeat.repeat_said_last(value)
+    if said is None:
+        return None
+    head, day = said
+    date_slot = next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
+    return head, ((date_slot, day) if day and date_slot and date_slot not in filled else None)
+
+
 def _cut_moments(intent: Intent, name: str, slots: dict[str, SlotValue], read: dict[str, Span]) -> None:
     """Free text without the moment said with it, filling the empty time or date slot it names. The
     words it was read from lose the moment too, so a lead-in reading judges the rest: "five minutes
@@ -230,7 +242,7 @@ def _cut_moments(intent: Intent, name: str, slots: dict[str, SlotValue], read: d
 
 
 #: how free text gives up a moment said with it, in order
-_MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _date_said_last, _delay_said_last)
+_MOMENTS_IN_TEXT = (_time_said_after, _moment_said_first, _repeat_said_last, _date_said_last, _delay_said_last)
 
 
 def _time_said_at(intent: Intent, slots: dict[str, SlotValue], read: dict[str, Span], utterance: str) -> None:

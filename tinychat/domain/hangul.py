@@ -15,6 +15,14 @@ def is_syllable(ch: str) -> bool:
     return 0 <= ord(ch) - _FIRST < _COUNT
 
 
+_SSANGSIOS = 20
+
+
+def is_past_stem(ch: str) -> bool:
+    """Whether a syllable ends in the past tense's ㅆ (샀, 먹었, 했), not being 있 ("there is")."""
+    return len(ch) == 1 and is_syllable(ch) and (ord(ch) - _FIRST) % _FINALS == _SSANGSIOS and ch != "있"
+
+
 def final_consonant(word: str) -> str:
     """The last syllable's final consonant: "" after a vowel, "ㄹ", or "C" for any other.
 

@@ -373,6 +373,7 @@ def render_date(value: str, lang: str, rng: random.Random) -> str:
             f"{name} the {ordinal}",
             f"the {ordinal} of {name}",
             f"{ordinal} of {name}",
+            f"{ordinal} {name}",
             f"{day} {name}",
         ]
     )

@@ -18,6 +18,7 @@ from functools import cache
 
 from tinychat.domain.action import OUT_OF_DOMAIN, Action
 from tinychat.domain.entities import find_mention
+from tinychat.domain.hangul import is_past_stem
 from tinychat.domain.spec import SHARED_INTENTS, Catalogue, DomainSpec, Intent, SlotType
 from tinychat.domain.utterance import normalise_utterance
 from tinychat.runtime.parser import Parser
@@ -27,6 +28,8 @@ _JOINS = {
     "en": re.compile(r" (?:and also|and then|and|plus|as well as) "),
     "ko": re.compile(r"(?<=\S)(?:이랑|랑|하고) | 그리고 (?:또 )?"),
 }
+#: a past-tense verb joined to the next clause by -고 ("계란 샀고 우유 다 먹었어")
+_PAST_THEN = re.compile(r"([가-힣])고 ")
 #: a comma between words, not inside a number ("1,000")
 _LIST_COMMA = re.compile(r"(?<!\d),(?!\d)")
 
@@ -131,7 +134,9 @@ def _thing_slots(intent: Intent) -> list[str]:
 
 def split_at_joins(utterance: str, spec: DomainSpec) -> list[str]:
     """A normalised utterance cut at its "and"s ("eggs and milk" → "eggs", "milk"), except inside
-    names that contain one ("mac and cheese", "플랑"); [] if a part is empty."""
+    names that contain one ("mac and cheese", "플랑"); [] if a part is empty. A past tense joined by -고
+    ends its own sentence: "계란 샀고 우유 다 먹었어" → "계란 샀어", "우유 다 먹었어"."""
+    utterance = _PAST_THEN.sub(lambda m: f"{m[1]}어 그리고 " if is_past_stem(m[1]) else m[0], utterance)
     for pattern in _JOINS.values():
         cuts = list(pattern.finditer(utterance))
         if not cuts:

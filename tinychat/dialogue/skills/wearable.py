@@ -24,14 +24,9 @@ from tinychat.dialogue.phrasing import (
 )
 from tinychat.dialogue.skills import Outcome, Request, Skill
 from tinychat.dialogue.when import duration_in, next_moment, resolve_date
+from tinychat.domain.repeat import repeat_in
 from tinychat.domain.utterance import normalise_utterance
 
-_REPEAT_WORDS = [
-    (re.compile(r"every ?day|daily|each day|every morning|every night|매일|날마다|매일매일"), "daily"),
-    (re.compile(r"week ?days?|monday to friday|평일|주중"), "weekdays"),  # before "every week"
-    (re.compile(r"every weekend|weekends|주말마다"), "weekends"),
-    (re.compile(r"every (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|every week|매주"), "weekly"),
-]
 #: waking up is a morning thing: "wake me at 7" keeps 7 am
 _WAKE = re.compile(r"\bwake|\bget up|깨워|일어나")
 _PLURAL_TIMERS = re.compile(r"\btimers\b|타이머들")
@@ -66,11 +61,11 @@ def _due(req: Request) -> datetime:
     return due
 
 
-def _repeat(text: str) -> str | None:
-    for pattern, repeat in _REPEAT_WORDS:
-        if pattern.search(text.lower()):
-            return repeat
-    return None
+def _repeat(req: Request) -> str | None:
+    """The repeat said beside the task: "send the weekly report" repeats nothing."""
+    task = str(req.slots.get("task", ""))
+    said = req.text.lower()
+    return repeat_in(said.replace(task.lower(), " ") if task else said)
 
 
 # ------------------------------------------------------------------ timers
@@ -134,7 +129,8 @@ def _undo_schedule(req: Request, undo: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------ alarms
 def alarm_set(req: Request) -> Outcome:
-    due, repeat = _due(req), _repeat(req.text)
+    repeat = _repeat(req)
+    due = scheduler.first_repeat(_due(req), repeat)
     when = moment_words(due, req.now, req.lang)
     clock = time_words(f"{due.hour:02d}:{due.minute:02d}", req.lang)
     if any(a["due_at"] == scheduler.utc(due) and a["repeat"] == repeat for a in scheduler.active(req.db, "alarm")):
@@ -195,19 +191,26 @@ def _topic(task: str, lang: str, said: str) -> str | None:
 
 
 def reminder_set(req: Request) -> Outcome:
-    if "time" not in req.slots and "date" not in req.slots:
+    """A reminder when a time, a day or a repeat is said ("every morning" is due at the day's default
+    hour); otherwise ask when."""
+    repeat = _repeat(req)
+    if "time" not in req.slots and "date" not in req.slots and repeat is None:
         return Outcome(ask="time")
     due = _due(req)
     if due <= req.now and "time" not in req.slots:
-        return Outcome(ask="time")  # "today" said at 3 pm: 9 am has gone
+        if repeat is None:
+            return Outcome(ask="time")  # "today" said at 3 pm: 9 am has gone
+        due = scheduler.next_repeat(due, repeat, req.now)  # "every morning" said at noon: from tomorrow
+    due = scheduler.first_repeat(due, repeat)
     when = moment_words(due, req.now, req.lang)
     task = str(req.slots["task"])
     topic = _topic(task, req.lang, req.text)
     label = topic or task
     reminder = scheduler.schedule(req.db, "reminder", due, req.now, req.lang, intent="reminder_set",
-                                  values={"task": label, "when": when}, label=label, repeat=_repeat(req.text))
+                                  values={"task": label, "when": when}, label=label, repeat=repeat)
     said_back = {"task": addressed(task, req.lang)} | ({"about": addressed(topic, req.lang)} if topic else {})
-    return Outcome(values={"when": when, **said_back}, undo={"ids": [reminder]})
+    values = {"when": when, "repeat": _repeat_words(repeat, req.lang) if repeat else "", **said_back}
+    return Outcome(key="repeat" if repeat else "done", values=values, undo={"ids": [reminder]})
 
 
 def reminder_query(req: Request) -> Outcome:
