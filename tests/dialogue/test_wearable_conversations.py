@@ -160,6 +160,7 @@ def test_a_reminder_that_repeats_needs_no_day(watch, clock, converse):
          "take your vitamins at 9 am tomorrow, and every day after that"),
         ("remind me to call grandma every sunday", "reminder_set", ["call grandma at 9 am on sunday", "every week"]),
         ("매주 금요일 저녁 6시에 장보기 알림 맞춰 줘", "reminder_set", "매주 '장보기'"),
+        ("what are my reminders", "reminder_query", "take my vitamins at 9 am tomorrow (every day)"),
     ])
     clock.advance(19 * 3600 + 1)  # Tuesday 9 am
     assert [e.text for e in watch.poll_events()] == ["Reminder: take my vitamins."]
@@ -168,7 +169,10 @@ def test_a_reminder_that_repeats_needs_no_day(watch, clock, converse):
 
 def test_a_weekday_alarm_set_on_friday_first_rings_on_monday(watch, clock, converse):
     clock.advance(4 * 86400 + 6 * 3600)  # Friday 8 pm
-    converse(watch, [("wake me up at 6:30 every weekday", "alarm_set", "6:30 am on monday, and on weekdays after")])
+    converse(watch, [
+        ("wake me up at 6:30 every weekday", "alarm_set", "6:30 am on monday, and on weekdays after"),
+        ("알람 뭐 있어", "alarm_query", "월요일 오전 6시 30분 (평일마다)"),
+    ])
 
 
 def test_korean_alarm_and_confirmation(watch, converse):

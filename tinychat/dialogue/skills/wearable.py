@@ -169,8 +169,14 @@ def alarm_query(req: Request) -> Outcome:
     alarms = scheduler.active(req.db, "alarm")
     if not alarms:
         return Outcome(key="none")
-    parts = [moment_words(scheduler.local(a["due_at"], req.now), req.now, req.lang) for a in alarms]
+    parts = [_next_firing(a, req) for a in alarms]
     return Outcome(key="list", values={"alarms": join_words(parts, req.lang), "count": str(len(parts))})
+
+
+def _next_firing(row: Any, req: Request) -> str:
+    """When a scheduled item is due next, and how it repeats: "at 6:30 am on Monday (on weekdays)"."""
+    when = moment_words(scheduler.local(row["due_at"], req.now), req.now, req.lang)
+    return f"{when} ({_repeat_words(row['repeat'], req.lang)})" if row["repeat"] else when
 
 
 # ------------------------------------------------------------------ reminders
@@ -217,8 +223,8 @@ def reminder_query(req: Request) -> Outcome:
     reminders = scheduler.active(req.db, "reminder")
     if not reminders:
         return Outcome(key="none")
-    parts = [f"{r['label']} {moment_words(scheduler.local(r['due_at'], req.now), req.now, req.lang)}"
-             for r in reminders]  # "call mom at 6 pm" / "엄마한테 전화하기 오후 6시"
+    # "call mom at 6 pm" / "엄마한테 전화하기 오후 6시"
+    parts = [f"{r['label']} {_next_firing(r, req)}" for r in reminders]
     return Outcome(key="list", values={"reminders": join_words(parts, req.lang), "count": str(len(parts))})
 
 
