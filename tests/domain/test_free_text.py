@@ -19,6 +19,16 @@ def test_the_words_after_a_lead_in_stop_where_another_value_starts():
     assert after_lead_in(["to"], [], "remind me at noon") is None
 
 
+@pytest.mark.parametrize(("utterance", "read"), [
+    ("remind me to bring my umbrella because it might rain", "bring my umbrella"),
+    ("remind me to call the bank since they close early", "call the bank"),
+    ("i want you to remind me to buy milk", "buy milk"),  # the lead-in of the request, not of the wish
+    ("i need to remember to email john", "email john"),
+])
+def test_the_words_after_a_lead_in_stop_where_a_reason_starts(utterance, read):
+    assert after_lead_in(["to"], [], utterance) == read
+
+
 def test_a_copy_falls_short_when_it_is_a_part_the_lead_in_or_before_it():
     said = "set a reminder for 8 pm to walk the dog"
     assert copy_falls_short(["to"], "set a", "walk the dog", said)

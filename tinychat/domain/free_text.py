@@ -14,6 +14,8 @@ from tinychat.domain.normalise import FUNCTION_WORDS
 
 #: words a free-text value read after its lead-in does not end on ("eat lunch at" of "… to eat lunch at 9")
 _DANGLING = frozenset({"at", "on", "by", "in", "for", "from", "and", "then", "please", "so"})
+#: where a reason starts, after the value: "call the bank" of "… to call the bank since they close early"
+_REASON = re.compile(r"\s(?:because|since|cause|cuz|coz)\s")
 #: words that open a sentence rather than a value ("꼭 약 먹으라고 알려 줘", "나한테 …")
 _OPENERS = FUNCTION_WORDS | {"나", "나한테", "저한테"}
 
@@ -60,14 +62,17 @@ def as_task_noun(copy: str, utterance: str) -> str:
 
 
 def after_lead_in(lead_ins: list[str], others: list[str], utterance: str) -> str | None:
-    """The words after the first lead-in word, up to where another value's words start: "eat lunch"
-    of "remind me at 9 am to eat lunch", "take my pills" where the model copied "pills"."""
+    """The words after the first lead-in word, up to where another value's words or a reason start:
+    "eat lunch" of "remind me at 9 am to eat lunch", "take my pills" where the model copied "pills"."""
     pattern = "|".join(re.escape(word) for word in lead_ins)
     match = re.search(rf"(?:^|\s)(?:{pattern})\s+(?=\S)", utterance)
     if match is None:
         return None
-    again = re.match(rf"remember\s+(?:{pattern})\s+(?=\S)", utterance[match.end():])
-    start, end = match.end() + (again.end() if again else 0), len(utterance)  # "i need to remember to …"
+    # "i need to remember to …", "i want you to remind me to …"
+    again = re.match(rf"(?:remember|remind me)\s+(?:{pattern})\s+(?=\S)", utterance[match.end():])
+    start = match.end() + (again.end() if again else 0)
+    reason = _REASON.search(utterance, start)
+    end = reason.start() if reason else len(utterance)
     for other in others:
         at = utterance.find(other, start) if other.strip() else -1
         if at >= start:
