@@ -365,3 +365,13 @@ def test_a_length_copied_without_its_unit_takes_the_unit_after_it(target, uttera
     from tinychat.domain.action import resolve_action
 
     assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots
+
+
+@pytest.mark.parametrize(("target", "utterance", "slots"), [
+    ("alarm_set time=[6 am] date=[on march]", "set an alarm for 6 am on march 3rd", {"time": "06:00", "date": "03-03"}),
+    ("alarm_set time=[6 am] date=[on march]", "set an alarm for 6 am on march", {"time": "06:00"}),  # no day said
+])
+def test_a_date_copied_without_its_day_takes_the_day_after_it(target, utterance, slots):
+    from tinychat.domain.action import resolve_action
+
+    assert resolve_action(builtin_spec("wearable"), target, utterance=utterance).slots == slots

@@ -140,7 +140,7 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
         said = raw if slot.type != SlotType.text or utterance is None else \
             Span(free_text.as_task_noun(raw.text, utterance))  # "약 먹는 거" → "약 먹기"
         value = normalise_slot(spec, slot, said)
-        if value is None and slot.type in _COUNTED and utterance is not None:  # "네" of "네 팩", "twenty five" minutes
+        if value is None and slot.type in _CUT_SHORT and utterance is not None:  # "네" of "네 팩", "on april" 5th
             value = normalise_slot(spec, slot, Span(_with_next_word(raw.text, utterance)))
         if value is not None:
             slots[name], read[name] = value, raw
@@ -294,12 +294,14 @@ def _names_an_entity(spec: DomainSpec, words: str) -> bool:
 
 
 #: slot types whose copy may stop before the word that counts it: a counter or a unit
-_COUNTED = (SlotType.quantity, SlotType.duration)
+#: the types whose copy, cut a word short, reads with the next word: a count or length with its counter
+#: or unit, a date with its day ("on april" of "on april 5th")
+_CUT_SHORT = (SlotType.quantity, SlotType.duration, SlotType.date)
 
 
 def _with_next_word(span: str, utterance: str) -> str:
     """``span`` and the word after it: a Korean numeral's counter form ("네" of "네 팩") needs its counter,
-    a length its unit ("twenty five" of "a twenty five minute timer")."""
+    a length its unit ("twenty five" of "a twenty five minute timer"), a month its day ("on april" 5th)."""
     following = _next_word(span, utterance)
     return f"{span} {following}" if following else span
 
