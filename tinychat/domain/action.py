@@ -180,12 +180,16 @@ def _moment_said_first(intent: Intent, value: str, filled: set[str]) -> _Cut | N
 _DETERMINERS = frozenset({"the", "a", "my", "our", "your", "his", "her", "their"})
 
 
+def _date_slot(intent: Intent) -> str | None:
+    return next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
+
+
 def _date_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | None:
     """The date ``value`` ends on (up to three words) cut off, while the date slot is empty: "the
     meeting tomorrow", "the team lunch on friday" → "the meeting", "the team lunch" and the date. A
     date after a determiner ("plan the weekend", "book our weekend") is the task's object, not when
     it is due."""
-    date_slot = next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
+    date_slot = _date_slot(intent)
     if date_slot is None or date_slot in filled:
         return None
     words = value.split()
@@ -217,7 +221,7 @@ def _repeat_said_last(intent: Intent, value: str, filled: set[str]) -> _Cut | No
     if said is None:
         return None
     head, day = said
-    date_slot = next((slot.name for slot in intent.slots if slot.type == SlotType.date), None)
+    date_slot = _date_slot(intent)
     return head, ((date_slot, day) if day and date_slot and date_slot not in filled else None)
 
 
@@ -293,7 +297,6 @@ def _names_an_entity(spec: DomainSpec, words: str) -> bool:
     return any(exact_entity(catalogue, words) for catalogue in spec.catalogues.values())
 
 
-#: slot types whose copy may stop before the word that counts it: a counter or a unit
 #: the types whose copy, cut a word short, reads with the next word: a count or length with its counter
 #: or unit, a date with its day ("on april" of "on april 5th")
 _CUT_SHORT = (SlotType.quantity, SlotType.duration, SlotType.date)

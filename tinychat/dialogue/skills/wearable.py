@@ -44,11 +44,17 @@ _MORNING = re.compile(r"\b(?:am|a m|morning)\b|오전|아침|새벽")
 _UNSAID_HOURS = ((_EVENING, "19:00"), (re.compile(r"\bafternoon\b|오후"), "15:00"))
 
 
+def _beside_task(req: Request) -> str:
+    """What was said around the task: the task "watch the evening news" says no time, "send the weekly
+    update" no repeat."""
+    said, task = req.text.lower(), str(req.slots.get("task", "")).lower()
+    return said.replace(task, " ") if task else said
+
+
 def _due(req: Request) -> datetime:
     hhmm, day = req.slots.get("time"), req.slots.get("date")
     said = req.text.lower()
-    task = str(req.slots.get("task", "")).lower()
-    beside_task = said.replace(task, " ") if task else said  # the task "watch the evening news" says no time
+    beside_task = _beside_task(req)
     default_time = next((hour for part, hour in _UNSAID_HOURS if part.search(beside_task)), "09:00")
     hour = int(str(hhmm)[:2]) if hhmm else 0
     if 1 <= hour <= 11 and _EVENING.search(beside_task) and not _MORNING.search(said):
@@ -62,10 +68,7 @@ def _due(req: Request) -> datetime:
 
 
 def _repeat(req: Request) -> str | None:
-    """The repeat said beside the task: "send the weekly report" repeats nothing."""
-    task = str(req.slots.get("task", ""))
-    said = req.text.lower()
-    return repeat_in(said.replace(task.lower(), " ") if task else said)
+    return repeat_in(_beside_task(req))
 
 
 # ------------------------------------------------------------------ timers
