@@ -200,6 +200,14 @@ def test_several_things_in_one_utterance(fridge, converse):
     assert [row["item"] for row in fridge.snapshot()["lists"]["shopping"]] == ["butter", "cheese"]
 
 
+def test_adding_one_thing_and_removing_another_keeps_the_added_one(fridge, converse):
+    converse(fridge, [
+        ("add eggs and bread to the list", "list_add", ["eggs", "bread"]),
+        ("add milk and remove eggs from the list", "list_add", ["added milk", "took eggs off"]),
+    ])
+    assert [row["item"] for row in fridge.snapshot()["lists"]["shopping"]] == ["bread", "milk"]
+
+
 def test_replies_to_several_things_say_the_sentence_once(fridge):
     assert fridge.handle("put bread, butter and jam on the shopping list").reply == (
         "Added bread, butter and jam to the shopping list.")

@@ -64,6 +64,10 @@ def test_one_request_stays_whole(fridge, text):
      [("inventory_remove", {"item": "butter"}), ("inventory_add", {"item": "milk"})]),
     ("계란 샀어 그리고 우유 다 먹었어",  # verb last: the first part has its own verb before the shared one
      [("inventory_add", {"item": "egg"}), ("inventory_remove", {"item": "milk"})]),
+    ("add milk and remove eggs from the list",  # the split would make "add milk from the list" a removal
+     [("list_add", {"item": "milk"}), ("list_remove", {"item": "egg"})]),
+    ("remove eggs and add milk to the list",
+     [("list_remove", {"item": "egg"}), ("list_add", {"item": "milk"})]),
 ])
 def test_a_part_with_its_own_verb_is_its_own_request(fridge, text, expected):
     assert things(fridge, text) == expected

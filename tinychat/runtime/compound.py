@@ -84,21 +84,24 @@ OWN_REQUEST = 0.5
 
 def _says_its_own_request(spec: DomainSpec, read: Reader, parts: list[str], sentences: list[str],
                           shared: tuple[bool, bool], catalogue: Catalogue, thing: list[str]) -> bool:
-    """Whether a part has its own words on a side where the split gives it the shared ones, and those
-    words make it another request: "ate two apples" of "i bought eggs and ate two apples" reads as
-    taking apples out, "i bought ate two apples" as buying them. "a big tub of yogurt" says no request
-    alone, so it stays a thing bought."""
+    """Whether a part has its own words on a side where the split gives it the shared ones, and the
+    split then changes what some part asks: "ate two apples" of "i bought eggs and ate two apples"
+    reads as taking apples out, "i bought ate two apples" as buying them. The changed part may be
+    another one: in "add milk and remove eggs from the list", "remove" is the second part's own verb,
+    and the split turns "add milk" into "add milk from the list", a removal. "a big tub of yogurt"
+    says no request alone, so it stays a thing bought."""
     leading, trailing = shared
-    for index, (part, sentence) in enumerate(zip(parts, sentences, strict=True)):
+    own_verb = False
+    for index, part in enumerate(parts):
         gets_leading, gets_trailing = leading and index > 0, trailing and index < len(parts) - 1
         where = _thing_in(read, part, catalogue, thing) if gets_leading or gets_trailing else None
         if where is None:
             continue
         own_words = (gets_leading and part[: where[0]].strip()) or (gets_trailing and part[where[1]:].strip())
-        alone = read(part)[0]
-        if own_words and _is_request(spec, alone, OWN_REQUEST) and alone.intent != read(sentence)[0].intent:
-            return True
-    return False
+        own_verb = own_verb or bool(own_words and _is_request(spec, read(part)[0], OWN_REQUEST))
+    return own_verb and any(
+        _is_request(spec, alone := read(part)[0], OWN_REQUEST) and alone.intent != read(sentence)[0].intent
+        for part, sentence in zip(parts, sentences, strict=True))
 
 
 def _is_request(spec: DomainSpec, action: Action, sure: float) -> bool:
