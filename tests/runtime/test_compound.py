@@ -111,6 +111,10 @@ def watch():
      [("inventory_remove", {"item": "kimchi"}), ("inventory_add", {"item": "tofu"})]),
     ("fridge", "사과 두 개 먹었고 배 세 개 샀어",
      [("inventory_remove", {"item": "apple", "quantity": 2}), ("inventory_add", {"item": "pear", "quantity": 3})]),
+    ("fridge", "목록에 우유 넣고 목록에서 계란 빼 줘",  # a present -고 joins two requests
+     [("list_add", {"item": "milk"}), ("list_remove", {"item": "egg"})]),
+    ("fridge", "장보기 목록에 두부 넣고 냉장고에 뭐 있는지 알려 줘",
+     [("list_add", {"list": "shopping", "item": "tofu"}), ("inventory_query", {})]),
 ])
 def test_whole_requests_joined_by_and_split(fridge, watch, domain, text, expected):
     parser = fridge if domain == "fridge" else watch
@@ -121,6 +125,8 @@ def test_whole_requests_joined_by_and_split(fridge, watch, domain, text, expecte
     ("wearable", "remind me to take out the trash and recycling at 8"),  # "recycling at 8" is no request
     ("fridge", "clear the shopping list and add milk"),  # needs a yes first
     ("fridge", "add eggs"),
+    ("fridge", "우유 사고 싶어"),  # "싶어" asks nothing alone
+    ("fridge", "계란 빼고 다 지워 줘"),  # "everything but the eggs": the clear needs a yes
 ])
 def test_a_part_that_is_no_sure_whole_request_keeps_it_one(fridge, watch, domain, text):
     assert split_requests(fridge if domain == "fridge" else watch, text) is None

@@ -30,6 +30,9 @@ _JOINS = {
 }
 #: a past-tense verb joined to the next clause by -고 ("계란 샀고 우유 다 먹었어")
 _PAST_THEN = re.compile(r"([가-힣])고 ")
+#: any verb joined to the next clause by -고 ("목록에 우유 넣고 계란 빼 줘"); also "사고 싶어", so such a
+#: cut stands only where each side is a whole request of its own
+_CLAUSE_THEN = re.compile(r"(?<=[가-힣]고) ")
 #: a comma between words, not inside a number ("1,000")
 _LIST_COMMA = re.compile(r"(?<!\d),(?!\d)")
 
@@ -117,15 +120,19 @@ def split_requests(parser: Parser, text: str, read: Reader | None = None) -> lis
 
     Each part must be a sure, complete request read alone (no slot missing, nothing that needs a
     "yes" first), and each a different intent: "add milk to the list and tell me what's in the
-    fridge" splits, "remind me to take out the trash and recycling at 8" does not.
+    fridge" splits, "remind me to take out the trash and recycling at 8" does not. Korean clauses
+    joined by a verb's -고 are such parts too ("목록에 우유 넣고 목록에서 계란 빼 줘"); "우유 사고 싶어"
+    stays one, since "싶어" asks nothing.
     """
-    parts = split_at_joins(normalise_utterance(text), parser.spec)
-    if len(parts) < 2:
-        return None
-    actions = [(read or parser.read)(part)[0] for part in parts]
-    if not all(_is_request(parser.spec, action, SURE_REQUEST) for action in actions):
-        return None
-    return actions if len({action.intent for action in actions}) == len(actions) else None
+    utterance = normalise_utterance(text)
+    for parts in (split_at_joins(utterance, parser.spec), _CLAUSE_THEN.split(utterance)):
+        if len(parts) < 2:
+            continue
+        actions = [(read or parser.read)(part)[0] for part in parts]
+        if all(_is_request(parser.spec, action, SURE_REQUEST) for action in actions) and len(
+                {action.intent for action in actions}) == len(actions):
+            return actions
+    return None
 
 
 def _thing_slots(intent: Intent) -> list[str]:
