@@ -135,7 +135,9 @@ def test_a_copy_that_names_another_kind_is_no_misspelling():
 
     spec = builtin_spec("fridge")
     action = resolve_action(spec, "inventory_add item=[bunch]", utterance="i picked up a bunch of green onions")
-    assert "item" not in action.slots  # a unit, not "buchu" (garlic chive); the parser looks for the name said
+    assert action.slots == {"unit": "bunch"}  # a unit, not "buchu" (garlic chive); the parser finds the name said
+    action = resolve_action(spec, "inventory_add item=[bag] unit=[box]", utterance="a box of eggs and a bag")
+    assert action.slots == {"unit": "box"}  # the model's own copy of the unit stands
     action = resolve_action(spec, "inventory_add item=[chese]", utterance="i bought chese")
     assert action.slots == {"item": "cheese"}
 

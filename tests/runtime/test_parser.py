@@ -66,6 +66,19 @@ def test_an_optional_item_copied_wrong_is_found_in_the_utterance(target, text, i
 
 @pytest.mark.parametrize(
     ("target", "text", "slots"),
+    [("inventory_add item=[bag]", "i bought a bag of carrots", {"item": "carrot", "unit": "bag"}),
+     ("inventory_add item=[carton]", "put a carton of milk in the fridge", {"item": "milk", "unit": "carton"}),
+     ("inventory_add item=[apples]", "i bought a bag of apples", {"item": "apple"}),  # no unit was copied
+     ("list_add item=[bag]", "add a bag of rice to the list", {"item": "rice"})],  # a list entry has no unit
+)
+def test_a_unit_copied_as_the_item_fills_the_unit(target, text, slots):
+    parser = Parser.load("fridge")
+    parser.decoder = _Copies(target)
+    assert parser.parse(text).slots == slots
+
+
+@pytest.mark.parametrize(
+    ("target", "text", "slots"),
     [("list_add item=[party] list=[party list]", "put beer on the party list thanks",
       {"item": "beer", "list": "party"}),  # "party" is the list's, not a misspelt "patty"
      ("list_add item=[chese] list=[party list]", "put chese on the party list", {"item": "cheese", "list": "party"}),

@@ -124,8 +124,12 @@ def _read_copies(spec: DomainSpec, intent: Intent, raw_slots: dict[str, Span],
             raw = snap_to_words(raw, utterance, free_text=slot.type == SlotType.text)
             if slot.type == SlotType.entity:
                 raw = _said_whole(spec, slot, raw, utterance)
-        if slot.type == SlotType.entity and _names_another_kind(spec, intent, slot, raw.text):
-            continue  # "bunch" of "a bunch of green onions" is a unit, not a misspelt "buchu"
+        other = _other_kind_named(spec, intent, slot, raw.text) if slot.type == SlotType.entity else None
+        if other is not None:  # "bunch" of "a bunch of green onions" is a unit, not a misspelt "buchu"
+            value = normalise_slot(spec, other, raw) if other.name not in raw_slots else None
+            if value is not None:  # and where the model copied no unit, it is the unit
+                slots[other.name], read[other.name] = value, raw
+            continue
         if slot.type == SlotType.entity and utterance is not None and _cut_from_a_word(spec, slot, raw, utterance):
             continue  # "장" of "냉장고에" (the fridge) is part of a word, not a misspelt "망고" (mango)
         if slot.type == SlotType.quantity and _names_an_entity(spec, raw.text):
@@ -377,16 +381,17 @@ def _said_whole(spec: DomainSpec, slot: Slot, raw: Span, utterance: str) -> Span
     return Span(wider) if wider else raw
 
 
-def _names_another_kind(spec: DomainSpec, intent: Intent, slot: Slot, words: str) -> bool:
-    """Whether ``words`` name nothing in ``slot``'s catalogue exactly but something of another slot of
-    the intent (a name in its catalogue, a known value of its text: "장보기 목록" is a list): then they
+def _other_kind_named(spec: DomainSpec, intent: Intent, slot: Slot, words: str) -> Slot | None:
+    """The other slot of the intent whose kind ``words`` name (a name in its catalogue, a known value of
+    its text: "장보기 목록" is a list) when they name nothing in ``slot``'s catalogue exactly: then they
     are that, and no misspelling of a name of this one, nor an open catalogue's free text."""
     assert slot.catalogue is not None
     if exact_entity(spec.catalogues[slot.catalogue], words) is not None:
-        return False
-    return any((other.catalogue not in (None, slot.catalogue)
-                and exact_entity(spec.catalogues[other.catalogue], words) is not None)
-               or _names_a_known_value(spec, other, words) for other in intent.slots)
+        return None
+    return next((other for other in intent.slots
+                 if (other.catalogue not in (None, slot.catalogue)
+                     and exact_entity(spec.catalogues[other.catalogue], words) is not None)
+                 or _names_a_known_value(spec, other, words)), None)
 
 
 def _names_a_known_value(spec: DomainSpec, slot: Slot, words: str) -> bool:
