@@ -125,14 +125,24 @@ def split_requests(parser: Parser, text: str, read: Reader | None = None) -> lis
     stays one, since "싶어" asks nothing.
     """
     utterance = normalise_utterance(text)
-    for parts in (split_at_joins(utterance, parser.spec), _CLAUSE_THEN.split(utterance)):
-        if len(parts) < 2:
-            continue
-        actions = [(read or parser.read)(part)[0] for part in parts]
-        if all(_is_request(parser.spec, action, SURE_REQUEST) for action in actions) and len(
-                {action.intent for action in actions}) == len(actions):
+    read = read or parser.read
+    cuts = (tuple(split_at_joins(utterance, parser.spec)), tuple(_CLAUSE_THEN.split(utterance)))
+    for parts in dict.fromkeys(cut for cut in cuts if len(cut) > 1):
+        actions = _sure_requests(parser.spec, read, parts)
+        if actions and len({action.intent for action in actions}) == len(actions):
             return actions
     return None
+
+
+def _sure_requests(spec: DomainSpec, read: Reader, parts: tuple[str, ...]) -> list[Action] | None:
+    """Each part read alone when every one is a sure whole request; reading stops at the first that is not."""
+    actions = []
+    for part in parts:
+        action = read(part)[0]
+        if not _is_request(spec, action, SURE_REQUEST):
+            return None
+        actions.append(action)
+    return actions
 
 
 def _thing_slots(intent: Intent) -> list[str]:
